@@ -1,0 +1,358 @@
+package ai.djl.quant.quantizers;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.norm.BatchNorm;
+import ai.djl.training.ParameterStore;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The differentiable, bit-shifting shift quantizer (Badar 2025, arXiv 2510.16088).
+ *
+ * <p>Level sets (no zero level in either):
+ *
+ * <ul>
+ *   <li>shift grid, {@code s} shift bits (1 sign bit + s bits): {@code ±2^e}, {@code e ∈ {0, -1, …,
+ *       -(2^s - 1)}}. s=0 is binary ±1.
+ *   <li>uniform grid, q bits: {@code ±k/2^(q-1)}, {@code k = 1 … 2^(q-1)}.
+ * </ul>
+ *
+ * <p>Rounding of magnitudes: {@link Rounding#CEIL} (the reference: {@code e = clip(ceil(log2|x|),
+ * -(2^s-1), 0)}) or {@link Rounding#NEAREST} in the log domain (ours). {@code sign(0) = +1}.
+ *
+ * <p>Differentiable forward {@code q_λ(x) = λ·x + (1-λ)·Q(x)}; with gradient scaling {@code y = x +
+ * stopGradient((1-λ)(Q(x) - x))} (gradient 1), without it {@code y = λ·x + stopGradient((1-λ)Q(x))}
+ * (gradient λ). λ is set from outside, usually by a {@code LambdaScheduleListener}; deploy mode is
+ * {@code λ = 0} with no gradient machinery.
+ *
+ * <ul>
+ *   <li>Weights (per output channel c): {@code 3σ0_c · q_λ((W - μ_c)/(3σ_c))}, with {@code μ_c,
+ *       σ_c} (unbiased) computed without gradient and {@code σ0_c} the std of the weights when the
+ *       quantizer was calibrated (the pretrained ones), saved with the model and not trained. The
+ *       weight gradient is therefore {@code σ0_c/σ_c} times the upstream gradient (with scaling).
+ *   <li>Activations: an affine-free BatchNorm (child of this quantizer, running statistics at
+ *       inference) then {@code 3·q_λ(x̂/3)}, signed, no learned clip.
+ * </ul>
+ */
+public class ShiftQuantizer extends Quantizer {
+
+    /** How magnitudes are rounded to the level set. */
+    public enum Rounding {
+        /** Round magnitudes up, as the reference implementation does. */
+        CEIL,
+        /** Round to the nearest level, in the log domain for the shift grid (ours). */
+        NEAREST
+    }
+
+    /** The two level sets. */
+    public enum Grid {
+        /** Signed powers of two. */
+        SHIFT,
+        /** Signed uniform levels without zero. */
+        UNIFORM
+    }
+
+    /** The largest number of shift bits supported: exponents down to -15. */
+    public static final int MAX_SHIFT_BITS = 4;
+
+    private final Grid grid;
+    private final Rounding rounding;
+    private final boolean gradientScaling;
+    private final Parameter sigma0;
+    private final BatchNorm norm;
+    private float lambda = 1f;
+
+    protected ShiftQuantizer(Builder builder) {
+        super(builder);
+        grid = builder.grid;
+        rounding = builder.rounding;
+        gradientScaling = builder.gradientScaling;
+        if (!signed) {
+            throw new IllegalArgumentException(
+                    "ShiftQuantizer is signed by design (activations are batch-normalised first).");
+        }
+        if (role == QuantizerRole.WEIGHT) {
+            sigma0 = addScaleParameter("sigma0", false);
+            norm = null;
+        } else {
+            sigma0 = null;
+            norm = addChildBlock("norm", BatchNorm.builder().optCenter(false).optScale(false).build());
+        }
+    }
+
+    /**
+     * Creates a builder.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * A spec for the shift grid with {@code s} shift bits ({@code s + 1} bits in all), ceiling
+     * rounding and gradient scaling, as in the reference.
+     *
+     * @param shiftBits s, 0 to 4
+     * @return the spec
+     */
+    public static QuantizerSpec shiftSpec(int shiftBits) {
+        return spec(Grid.SHIFT, shiftBits + 1, Rounding.CEIL, true);
+    }
+
+    /**
+     * A spec for the uniform grid with {@code bits} bits, ceiling rounding and gradient scaling.
+     *
+     * @param bits q, 1 to 16
+     * @return the spec
+     */
+    public static QuantizerSpec uniformSpec(int bits) {
+        return spec(Grid.UNIFORM, bits, Rounding.CEIL, true);
+    }
+
+    /**
+     * A spec with every option.
+     *
+     * @param grid the level set
+     * @param bits the total bits (sign included)
+     * @param rounding the rounding of magnitudes
+     * @param gradientScaling true for gradient 1, false for gradient λ
+     * @return the spec
+     */
+    public static QuantizerSpec spec(Grid grid, int bits, Rounding rounding, boolean gradientScaling) {
+        String name = grid == Grid.SHIFT ? "shift" : "shift-uniform";
+        return QuantizerSpec.of(
+                name,
+                bits,
+                (role, b) ->
+                        builder()
+                                .setBits(b)
+                                .optRole(role)
+                                .optGrid(grid)
+                                .optRounding(rounding)
+                                .optGradientScaling(gradientScaling)
+                                .build());
+    }
+
+    /**
+     * Rounds {@code x} to the shift grid {@code ±2^e}, {@code e ∈ {0 … -(2^s-1)}}.
+     *
+     * @param x the input (values beyond ±1 go to ±1)
+     * @param shiftBits s
+     * @param rounding ceiling or nearest in the log domain
+     * @return the levels, same shape
+     */
+    public static NDArray shiftLevels(NDArray x, int shiftBits, Rounding rounding) {
+        int minExponent = -((1 << shiftBits) - 1);
+        NDArray log = x.abs().maximum(1e-30f).log2();
+        NDArray e = rounding == Rounding.CEIL ? log.ceil() : StraightThrough.roundHalfAway(log);
+        return NDArrays.pow(2f, e.clip(minExponent, 0)).mul(signNoZero(x));
+    }
+
+    /**
+     * Rounds {@code x} to the uniform grid {@code ±k/2^(q-1)}, {@code k = 1 … 2^(q-1)}.
+     *
+     * @param x the input (values beyond ±1 go to ±1)
+     * @param bits q
+     * @param rounding ceiling or nearest
+     * @return the levels, same shape
+     */
+    public static NDArray uniformLevels(NDArray x, int bits, Rounding rounding) {
+        float n = 1 << (bits - 1);
+        NDArray scaled = x.abs().mul(n);
+        NDArray k = rounding == Rounding.CEIL ? scaled.ceil() : StraightThrough.roundHalfAway(scaled);
+        return k.clip(1, n).div(n).mul(signNoZero(x));
+    }
+
+    /**
+     * The blended forward {@code q_λ(x) = λx + (1-λ)Q(x)} as a pure function.
+     *
+     * @param x the input
+     * @param q the hard-quantized {@code Q(x)}
+     * @param lambda λ in {@code [0, 1]}
+     * @param gradientScaling true for gradient 1, false for gradient λ
+     * @return the blend
+     */
+    public static NDArray blend(NDArray x, NDArray q, float lambda, boolean gradientScaling) {
+        if (gradientScaling) {
+            return x.add(q.sub(x).mul(1 - lambda).stopGradient());
+        }
+        return x.mul(lambda).add(q.mul(1 - lambda).stopGradient());
+    }
+
+    private static NDArray signNoZero(NDArray x) {
+        return x.gte(0).toType(x.getDataType(), false).mul(2).sub(1);
+    }
+
+    /**
+     * Applies the hard quantizer {@code Q} of this quantizer's grid.
+     *
+     * @param x the normalised input
+     * @return the levels
+     */
+    public NDArray levels(NDArray x) {
+        return grid == Grid.SHIFT
+                ? shiftLevels(x, bits - 1, rounding)
+                : uniformLevels(x, bits, rounding);
+    }
+
+    /**
+     * Sets λ: 1 is the identity, 0 the hard quantizer.
+     *
+     * @param lambda λ in {@code [0, 1]}
+     */
+    public void setLambda(float lambda) {
+        if (!(lambda >= 0 && lambda <= 1)) {
+            throw new IllegalArgumentException(getLayerName() + ": λ must be in [0, 1], got " + lambda);
+        }
+        this.lambda = lambda;
+    }
+
+    /**
+     * Returns λ.
+     *
+     * @return the current λ
+     */
+    public float getLambda() {
+        return lambda;
+    }
+
+    @Override
+    protected void calibrate(NDArray x) {
+        if (sigma0 != null) {
+            NDArray std = perScale(x, ShiftQuantizer::unbiasedStd).maximum(1e-12f);
+            assign(sigma0, std);
+        }
+    }
+
+    private static NDArray unbiasedStd(NDArray rows) {
+        long n = rows.getShape().get(1);
+        NDArray centred = rows.sub(rows.mean(new int[] {1}, true));
+        return centred.square().sum(new int[] {1}, true).div(Math.max(1, n - 1)).sqrt();
+    }
+
+    @Override
+    protected NDArray quantizeDifferentiable(
+            ParameterStore parameterStore, NDArray x, boolean training) {
+        return apply(parameterStore, x, training, false);
+    }
+
+    @Override
+    protected NDArray quantizeHard(ParameterStore parameterStore, NDArray x) {
+        return apply(parameterStore, x, false, true);
+    }
+
+    private NDArray apply(ParameterStore ps, NDArray x, boolean training, boolean hard) {
+        if (sigma0 == null) {
+            NDArray normalised = norm.forward(ps, new NDList(x), training).head().div(3);
+            return (hard ? levels(normalised) : blendOf(normalised)).mul(3);
+        }
+        NDArray w = x.stopGradient();
+        NDArray mean = perScale(w, rows -> rows.mean(new int[] {1}, true));
+        NDArray std = perScale(w, ShiftQuantizer::unbiasedStd).maximum(1e-12f);
+        NDArray normalised = x.sub(mean).div(std.mul(3));
+        NDArray s0 = ps.getValue(sigma0, x.getDevice(), false).mul(3);
+        return (hard ? levels(normalised) : blendOf(normalised)).mul(s0);
+    }
+
+    private NDArray blendOf(NDArray v) {
+        return blend(v, levels(v.stopGradient()), lambda, gradientScaling);
+    }
+
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        if (norm != null) {
+            norm.initialize(manager, dataType, inputShapes);
+        }
+    }
+
+    @Override
+    public int numLevels() {
+        return 1 << bits; // 2^(bits-1) magnitudes on each side, no zero, for both grids
+    }
+
+    @Override
+    protected String methodName() {
+        return grid == Grid.SHIFT ? "shift" : "shift-uniform";
+    }
+
+    @Override
+    protected List<String> describeOptions() {
+        List<String> options = new ArrayList<>();
+        options.add(rounding.name().toLowerCase(java.util.Locale.ROOT));
+        options.add(gradientScaling ? "grad-scaled" : "grad-lambda");
+        return options;
+    }
+
+    /** The builder of {@link ShiftQuantizer}. */
+    public static final class Builder extends BaseBuilder<Builder> {
+
+        private Grid grid = Grid.SHIFT;
+        private Rounding rounding = Rounding.CEIL;
+        private boolean gradientScaling = true;
+
+        Builder() {
+            optSigned(true);
+        }
+
+        /**
+         * Chooses the level set.
+         *
+         * @param grid shift (powers of two) or uniform
+         * @return this builder
+         */
+        public Builder optGrid(Grid grid) {
+            this.grid = grid;
+            return this;
+        }
+
+        /**
+         * Chooses the rounding of magnitudes.
+         *
+         * @param rounding ceiling (reference) or nearest
+         * @return this builder
+         */
+        public Builder optRounding(Rounding rounding) {
+            this.rounding = rounding;
+            return this;
+        }
+
+        /**
+         * Turns gradient scaling ("λ independence") on or off.
+         *
+         * @param on true for gradient 1, false for gradient λ
+         * @return this builder
+         */
+        public Builder optGradientScaling(boolean on) {
+            this.gradientScaling = on;
+            return this;
+        }
+
+        @Override
+        protected Builder self() {
+            return this;
+        }
+
+        @Override
+        public ShiftQuantizer build() {
+            if (grid == Grid.SHIFT) {
+                checkBits(bits, 1, "ShiftQuantizer");
+                if (bits - 1 > MAX_SHIFT_BITS) {
+                    throw new IllegalArgumentException(
+                            "ShiftQuantizer: "
+                                    + (bits - 1)
+                                    + " shift bits are not supported; use 0 to "
+                                    + MAX_SHIFT_BITS
+                                    + ".");
+                }
+            }
+            return new ShiftQuantizer(this);
+        }
+    }
+}

@@ -1,0 +1,137 @@
+package ai.djl.quant.quantizers;
+
+import static ai.djl.quant.quantizers.QuantizerTesting.assertClose;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.quant.quantizers.ShiftQuantizer.Rounding;
+import org.testng.Assert;
+import org.testng.annotations.Test;
+
+public class ShiftQuantizerTest {
+
+    @Test
+    public void shiftGridCeilingRounding() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            // s=2: ±{1, 1/2, 1/4, 1/8}; 0 -> +1/8 (no zero level), exact powers stay, just above a
+            // power rounds up, beyond range clips to ±1, below 1/8 goes to 1/8
+            NDArray x = manager.create(new float[] {0f, 0.5f, 0.25f, 0.126f, 0.26f, 0.51f, 1f, 3f, -0.3f, 0.01f, -0.01f});
+            NDArray q = ShiftQuantizer.shiftLevels(x, 2, Rounding.CEIL);
+            assertClose(q.toFloatArray(), new float[] {0.125f, 0.5f, 0.25f, 0.25f, 0.5f, 1f, 1f, 1f, -0.5f, 0.125f, -0.125f});
+        }
+    }
+
+    @Test
+    public void shiftGridNearestInLogDomainAndBinary() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            // threshold between 1/2 and 1 in the log domain is 2^-0.5 = 0.7071
+            NDArray x = manager.create(new float[] {0.70f, 0.71f, 0.3f, 0.6f});
+            assertClose(
+                    ShiftQuantizer.shiftLevels(x, 2, Rounding.NEAREST).toFloatArray(),
+                    new float[] {0.5f, 1f, 0.25f, 0.5f});
+            NDArray b = manager.create(new float[] {0f, -0.2f, 5f});
+            assertClose(ShiftQuantizer.shiftLevels(b, 0, Rounding.CEIL).toFloatArray(), new float[] {1f, -1f, 1f});
+        }
+    }
+
+    @Test
+    public void uniformGrid() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            // q=3: ±{1/4, 2/4, 3/4, 1}
+            NDArray x = manager.create(new float[] {0f, 0.25f, 0.26f, 0.74f, -2f, 0.1f});
+            assertClose(
+                    ShiftQuantizer.uniformLevels(x, 3, Rounding.CEIL).toFloatArray(),
+                    new float[] {0.25f, 0.25f, 0.5f, 0.75f, -1f, 0.25f});
+            assertClose(
+                    ShiftQuantizer.uniformLevels(x, 3, Rounding.NEAREST).toFloatArray(),
+                    new float[] {0.25f, 0.25f, 0.25f, 0.75f, -1f, 0.25f});
+        }
+    }
+
+    @Test
+    public void blendValueAndGradientWithAndWithoutScaling() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            float[] values = {0.3f, -0.6f, 0.9f};
+            float lambda = 0.25f;
+            for (boolean scaling : new boolean[] {true, false}) {
+                NDArray x = manager.create(values);
+                x.setRequiresGradient(true);
+                try (ai.djl.training.GradientCollector gc = manager.getEngine().newGradientCollector()) {
+                    NDArray q = ShiftQuantizer.shiftLevels(x.stopGradient(), 2, Rounding.CEIL);
+                    NDArray y = ShiftQuantizer.blend(x, q, lambda, scaling);
+                    gc.backward(y.sum());
+                    float[] expected = new float[3];
+                    float[] levels = q.toFloatArray();
+                    for (int i = 0; i < 3; i++) {
+                        expected[i] = lambda * values[i] + (1 - lambda) * levels[i];
+                    }
+                    assertClose(y.toFloatArray(), expected);
+                    float g = scaling ? 1f : lambda;
+                    assertClose(x.getGradient().toFloatArray(), new float[] {g, g, g});
+                }
+            }
+        }
+    }
+
+    @Test
+    public void weightGradientIsSigma0OverSigma() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            ShiftQuantizer q = (ShiftQuantizer) ShiftQuantizer.shiftSpec(2).create(QuantizerRole.WEIGHT);
+            NDArray w = manager.create(new float[] {1f, -1f, 2f, 0f, 0.5f, 0.1f, -0.3f, 0.2f}, new Shape(2, 4));
+            QuantizerTesting.init(q, manager, w, "sigma0", 1f, 2f);
+            q.setLambda(0.5f);
+            QuantizerTesting.Pass pass = QuantizerTesting.run(q, manager, w, null);
+            float[] g = pass.inputGradient();
+            double[] sigma = {std(1f, -1f, 2f, 0f), std(0.5f, 0.1f, -0.3f, 0.2f)};
+            for (int i = 0; i < 8; i++) {
+                double sigma0 = i < 4 ? 1 : 2;
+                Assert.assertEquals(g[i], sigma0 / sigma[i / 4], 1e-5, "element " + i);
+            }
+            // hard mode: 3σ0 times a level of the shift grid
+            q.setDeployMode(true);
+            NDArray hard = q.quantize(new ai.djl.training.ParameterStore(manager, false), w, false);
+            float[] h = hard.toFloatArray();
+            for (int i = 0; i < 8; i++) {
+                double level = Math.abs(h[i]) / (3 * (i < 4 ? 1 : 2));
+                double e = Math.log(level) / Math.log(2);
+                Assert.assertEquals(e, Math.rint(e), 1e-5, "element " + i + " = " + h[i]);
+                Assert.assertTrue(e <= 0 && e >= -3, "exponent " + e);
+            }
+        }
+    }
+
+    @Test
+    public void calibrationCapturesThePretrainedStd() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            ShiftQuantizer q = (ShiftQuantizer) ShiftQuantizer.shiftSpec(2).create(QuantizerRole.WEIGHT);
+            NDArray w = manager.create(new float[] {1f, -1f, 2f, 0f}, new Shape(1, 4));
+            q.initialize(manager, ai.djl.ndarray.types.DataType.FLOAT32, w.getShape());
+            q.calibrateFrom(w);
+            Assert.assertEquals(q.getDirectParameters().get("sigma0").getArray().getFloat(0, 0), std(1f, -1f, 2f, 0f), 1e-6);
+            Assert.assertFalse(q.getDirectParameters().get("sigma0").requiresGradient());
+        }
+    }
+
+    @Test
+    public void badSettings() {
+        Assert.expectThrows(IllegalArgumentException.class, () -> ShiftQuantizer.shiftSpec(5).create(QuantizerRole.WEIGHT));
+        Assert.expectThrows(IllegalArgumentException.class, () -> ShiftQuantizer.shiftSpec(-1));
+        ShiftQuantizer q = ShiftQuantizer.builder().setBits(3).build();
+        Assert.expectThrows(IllegalArgumentException.class, () -> q.setLambda(1.5f));
+        Assert.expectThrows(IllegalArgumentException.class, () -> q.setLambda(Float.NaN));
+    }
+
+    private static float std(float... v) {
+        double mean = 0;
+        for (float x : v) {
+            mean += x;
+        }
+        mean /= v.length;
+        double ss = 0;
+        for (float x : v) {
+            ss += (x - mean) * (x - mean);
+        }
+        return (float) Math.sqrt(ss / (v.length - 1));
+    }
+}
