@@ -129,12 +129,13 @@ public abstract class QuantizedLayer extends AbstractBlock {
             boolean training,
             PairList<String, Object> params) {
         NDArray x = inputs.singletonOrThrow();
+        NDManager batch = x.getManager();
         if (inputQuantizer != null) {
-            x = inputQuantizer.quantize(parameterStore, x, training);
+            x = inputQuantizer.quantize(parameterStore, x, training, batch);
         }
         NDArray w = parameterStore.getValue(weight, x.getDevice(), training);
         NDArray b = parameterStore.getValue(bias, x.getDevice(), training);
-        return apply(x, weightQuantizer.quantize(parameterStore, w, training), b);
+        return apply(x, weightQuantizer.quantize(parameterStore, w, training, batch), b);
     }
 
     @Override

@@ -3,6 +3,7 @@ package ai.djl.quant.quantizers;
 import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
@@ -201,7 +202,7 @@ public abstract class Quantizer extends AbstractBlock {
 
     /**
      * Quantizes {@code x}: calibrates on the first call, then applies the training-mode or the
-     * deploy-mode function.
+     * deploy-mode function. The result belongs to {@code x}'s manager.
      *
      * @param parameterStore the parameter store of the forward pass
      * @param x the tensor to quantize
@@ -209,13 +210,42 @@ public abstract class Quantizer extends AbstractBlock {
      * @return the quantized tensor, same shape as {@code x}
      */
     public NDArray quantize(ParameterStore parameterStore, NDArray x, boolean training) {
-        if (!calibrated) {
-            calibrateFrom(x);
+        return quantize(parameterStore, x, training, x.getManager());
+    }
+
+    /**
+     * Quantizes {@code x} and attaches the result to {@code resultManager}.
+     *
+     * <p>Every intermediate array is created in a scope closed on return. Weights and quantizer
+     * parameters belong to the model's manager, so without the scope each training step would
+     * leave weight-sized temporaries there until the model closes (autograd keeps its own
+     * references to what the backward pass needs).
+     *
+     * @param parameterStore the parameter store of the forward pass
+     * @param x the tensor to quantize
+     * @param training whether this is a training forward pass
+     * @param resultManager the manager of the result, usually the batch's
+     * @return the quantized tensor, same shape as {@code x}
+     */
+    public NDArray quantize(
+            ParameterStore parameterStore, NDArray x, boolean training, NDManager resultManager) {
+        try (NDManager scope = resultManager.newSubManager()) {
+            scope.tempAttachAll(x);
+            for (Parameter parameter : getDirectParameters().values()) {
+                if (parameter.isInitialized()) {
+                    scope.tempAttachAll(parameterStore.getValue(parameter, x.getDevice(), training));
+                }
+            }
+            if (!calibrated) {
+                calibrateFrom(x);
+            }
+            NDArray y =
+                    deploy
+                            ? quantizeHard(parameterStore, x.stopGradient())
+                            : quantizeDifferentiable(parameterStore, x, training);
+            y.attach(resultManager);
+            return y;
         }
-        if (deploy) {
-            return quantizeHard(parameterStore, x.stopGradient());
-        }
-        return quantizeDifferentiable(parameterStore, x, training);
     }
 
     /**
@@ -225,8 +255,11 @@ public abstract class Quantizer extends AbstractBlock {
      * @throws IllegalArgumentException when {@code x} holds NaN or Inf
      */
     public void calibrateFrom(NDArray x) {
-        requireFinite(x, layerName, role == QuantizerRole.WEIGHT ? "weight" : "activation");
-        calibrate(x.stopGradient());
+        try (NDManager scope = x.getManager().newSubManager()) {
+            scope.tempAttachAll(x);
+            requireFinite(x, layerName, role == QuantizerRole.WEIGHT ? "weight" : "activation");
+            calibrate(x.stopGradient());
+        }
         calibrated = true;
     }
 

@@ -1,0 +1,44 @@
+package ai.djl.quant.export;
+
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.quant.nn.QuantizedLayer;
+import ai.djl.quant.nn.QuantizedNetwork;
+import ai.djl.util.Pair;
+import java.util.IdentityHashMap;
+import java.util.Map;
+
+/**
+ * The storage a model needs when deployed: quantized weights at their bit width, every other
+ * stored tensor (biases, BatchNorm statistics, scales, float layers) at 32 bits.
+ *
+ * <p>{@code bytes = Σ_quantized ceil(numel·bits/8) + 4·Σ_other numel}. A float model is simply
+ * {@code 4·Σ numel}.
+ */
+public final class ModelSize {
+
+    private ModelSize() {}
+
+    /**
+     * Returns the deployed size of an initialized model.
+     *
+     * @param block a float model or a {@link QuantizedNetwork}
+     * @return the size in bytes
+     */
+    public static long bytes(Block block) {
+        Map<Parameter, Integer> quantizedBits = new IdentityHashMap<>();
+        if (block instanceof QuantizedNetwork network) {
+            for (QuantizedLayer layer : network.getQuantizedLayers()) {
+                quantizedBits.put(layer.getWeight(), layer.getWeightQuantizer().getBits());
+            }
+        }
+        long total = 0;
+        for (Pair<String, Parameter> pair : block.getParameters()) {
+            Parameter p = pair.getValue();
+            long numel = p.getArray().size();
+            Integer bits = quantizedBits.get(p);
+            total += bits == null ? 4 * numel : (numel * bits + 7) / 8;
+        }
+        return total;
+    }
+}

@@ -1,0 +1,86 @@
+package ai.djl.quant.benchmarks;
+
+import ai.djl.Model;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.quant.Quantization;
+import ai.djl.quant.QuantizationConfig;
+import ai.djl.quant.nn.QuantizedNetwork;
+import ai.djl.quant.quantizers.LsqQuantizer;
+import ai.djl.quant.quantizers.QuantizerSpec;
+import ai.djl.quant.quantizers.ShiftQuantizer;
+import ai.djl.quant.training.ClassifierTraining;
+import ai.djl.quant.training.QuantizationOptimizer;
+import ai.djl.quant.zoo.cv.ResNet18;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.Tracker;
+import java.util.Locale;
+
+/**
+ * Training-step time of a wrapped ResNet18 (3×3 stride-2 stem, 28×28 input) divided by the fp32
+ * step time, measured in one run on this machine: forward, backward and SGD update on one fixed
+ * batch, after warm-up. fp32 is measured before and after the quantized models, and the ratio uses
+ * the faster of the two, so a machine getting busier cannot make quantization look cheap.
+ *
+ * <p>Arguments: {@code [batch=64] [warmup=3] [steps=10]}.
+ */
+public final class StepTimeBenchmark {
+
+    private StepTimeBenchmark() {}
+
+    public static void main(String[] args) {
+        int batch = args.length > 0 ? Integer.parseInt(args[0]) : 64;
+        int warmup = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+        int steps = args.length > 2 ? Integer.parseInt(args[2]) : 10;
+        Shape input = new Shape(batch, 1, 28, 28);
+        System.out.printf(Locale.ROOT, "ResNet18 (stride-2 stem), batch %d, %d warm-up + %d timed steps, %d threads%n",
+                batch, warmup, steps, Runtime.getRuntime().availableProcessors());
+
+        double fp32First = fp32(input, warmup, steps);
+        String[] names = {"LSQ W4A4", "shift s=2 W+A", "shift s=2 W only"};
+        QuantizerSpec[][] specs = {
+            {LsqQuantizer.spec(4), LsqQuantizer.spec(4)},
+            {ShiftQuantizer.shiftSpec(2), ShiftQuantizer.shiftSpec(2)},
+            {ShiftQuantizer.shiftSpec(2), null},
+        };
+        double[] times = new double[names.length];
+        for (int i = 0; i < names.length; i++) {
+            times[i] = quantized(input, specs[i][0], specs[i][1], warmup, steps);
+        }
+        double fp32Second = fp32(input, warmup, steps);
+        double fp32 = Math.min(fp32First, fp32Second);
+        System.out.printf(Locale.ROOT, "%-20s %10s %8s%n", "model", "ms/step", "ratio");
+        System.out.printf(Locale.ROOT, "%-20s %10.1f %8.3f   (runs: %.1f, %.1f ms)%n", "fp32", 1000 * fp32, 1.0, 1000 * fp32First, 1000 * fp32Second);
+        for (int i = 0; i < names.length; i++) {
+            System.out.printf(Locale.ROOT, "%-20s %10.1f %8.3f%n", names[i], 1000 * times[i], times[i] / fp32);
+        }
+    }
+
+    private static Optimizer sgd() {
+        return Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.01f)).optMomentum(0.9f).build();
+    }
+
+    private static double fp32(Shape input, int warmup, int steps) {
+        try (Model model = Model.newInstance("resnet18")) {
+            model.setBlock(ResNet18.builder().build());
+            return ClassifierTraining.stepSeconds(model, sgd(), input, 10, warmup, steps);
+        }
+    }
+
+    private static double quantized(Shape input, QuantizerSpec weights, QuantizerSpec activations, int warmup, int steps) {
+        try (Model model = Model.newInstance("resnet18")) {
+            model.setBlock(ResNet18.builder().build());
+            model.getBlock().initialize(model.getNDManager(), ai.djl.ndarray.types.DataType.FLOAT32, input);
+            QuantizationConfig config =
+                    QuantizationConfig.builder()
+                            .setWeights(weights)
+                            .optActivations(activations)
+                            .optKeepFirstFloat(true)
+                            .optKeepLastFloat(true)
+                            .build();
+            QuantizedNetwork qnet = Quantization.wrap(model.getBlock(), config);
+            model.setBlock(qnet);
+            Optimizer optimizer = QuantizationOptimizer.of(qnet, sgd(), Tracker.fixed(0.01f));
+            return ClassifierTraining.stepSeconds(model, optimizer, input, 10, warmup, steps);
+        }
+    }
+}
