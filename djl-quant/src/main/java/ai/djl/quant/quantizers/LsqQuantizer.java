@@ -7,8 +7,8 @@ import ai.djl.training.ParameterStore;
 /**
  * Uniform quantization with a learned step size (LSQ, Esser et al. 2020).
  *
- * <p>{@code Q(x) = round(clip(x/s, Qn, Qp))·s} with a straight-through estimator on the
- * rounding and the step's gradient scaled by {@code g = 1/sqrt(numel·Qp)}, where {@code numel}
+ * <p>{@code Q(x) = round(clip(x/s, Qn, Qp))·s} (round half to even, as {@code torch.round}) with
+ * a straight-through estimator on the rounding and the step's gradient scaled by {@code g = 1/sqrt(numel·Qp)}, where {@code numel}
  * counts the elements sharing the step. Signed: {@code Qn = -2^(b-1), Qp = 2^(b-1)-1}; unsigned:
  * {@code Qn = 0, Qp = 2^b - 1}. The step is initialised to {@code 2·mean|x|/sqrt(Qp)}.
  *
@@ -56,8 +56,11 @@ public class LsqQuantizer extends Quantizer {
      */
     public static NDArray lsq(NDArray x, NDArray step, int qn, int qp, double gradScale) {
         NDArray s = StraightThrough.gradScale(step, gradScale);
-        NDArray v = x.div(s).clip(qn, qp);
-        return StraightThrough.ste(v, StraightThrough.roundHalfAway(v)).mul(s);
+        NDArray v = x.mul(s.pow(-1)).clip(qn, qp);
+        // round(v) - v with no gradient, built in place: the straight-through offset
+        NDArray detached = v.stopGradient();
+        NDArray offset = detached.round().subi(detached);
+        return v.add(offset).mul(s);
     }
 
     /**
@@ -96,7 +99,7 @@ public class LsqQuantizer extends Quantizer {
     @Override
     protected NDArray quantizeHard(ParameterStore parameterStore, NDArray x) {
         NDArray s = parameterStore.getValue(step, x.getDevice(), false).stopGradient();
-        return StraightThrough.roundHalfAway(x.div(s).clip(qn(), qp())).mul(s);
+        return x.div(s).clip(qn(), qp()).round().muli(s);
     }
 
     @Override

@@ -61,7 +61,7 @@ public class PowerOfTwoQuantizer extends Quantizer {
     public static NDArray roundToPowerOfTwo(NDArray xhat, int minExponent) {
         NDArray magnitude = xhat.abs();
         // log2(0) is -inf: the max keeps it finite, and the mask below sends it to zero anyway
-        NDArray exponent = StraightThrough.roundHalfAway(magnitude.maximum(1e-30f).log2());
+        NDArray exponent = magnitude.maximum(1e-30f).log2().round();
         NDArray keep = exponent.gte(minExponent);
         NDArray power = exponent.clip(minExponent, 0).toType(xhat.getDataType(), false);
         NDArray levels = NDArrays.pow(2f, power).mul(xhat.sign());

@@ -151,7 +151,7 @@ public class ShiftQuantizer extends Quantizer {
     public static NDArray shiftLevels(NDArray x, int shiftBits, Rounding rounding) {
         int minExponent = -((1 << shiftBits) - 1);
         NDArray log = x.abs().maximum(1e-30f).log2();
-        NDArray e = rounding == Rounding.CEIL ? log.ceil() : StraightThrough.roundHalfAway(log);
+        NDArray e = rounding == Rounding.CEIL ? log.ceil() : log.round();
         return NDArrays.pow(2f, e.clip(minExponent, 0)).mul(signNoZero(x));
     }
 
@@ -166,7 +166,7 @@ public class ShiftQuantizer extends Quantizer {
     public static NDArray uniformLevels(NDArray x, int bits, Rounding rounding) {
         float n = 1 << (bits - 1);
         NDArray scaled = x.abs().mul(n);
-        NDArray k = rounding == Rounding.CEIL ? scaled.ceil() : StraightThrough.roundHalfAway(scaled);
+        NDArray k = rounding == Rounding.CEIL ? scaled.ceil() : scaled.round();
         return k.clip(1, n).div(n).mul(signNoZero(x));
     }
 

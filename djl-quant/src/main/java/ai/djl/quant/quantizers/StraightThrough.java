@@ -36,17 +36,4 @@ public final class StraightThrough {
         NDArray scaled = x.mul(g);
         return scaled.add(x.sub(scaled).stopGradient());
     }
-
-    /**
-     * Rounds half away from zero, the convention every level table in djl-quant uses.
-     *
-     * <p>PyTorch's {@code round} rounds half to even, which would make {@code 0.5} and {@code 1.5}
-     * round in different directions; a quantizer must be symmetric around zero instead.
-     *
-     * @param x the input
-     * @return {@code sign(x)·floor(|x| + 0.5)}
-     */
-    public static NDArray roundHalfAway(NDArray x) {
-        return x.abs().add(0.5).floor().mul(x.sign());
-    }
 }
