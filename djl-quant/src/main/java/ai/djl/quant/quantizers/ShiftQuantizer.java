@@ -149,10 +149,23 @@ public class ShiftQuantizer extends Quantizer {
      * @return the levels, same shape
      */
     public static NDArray shiftLevels(NDArray x, int shiftBits, Rounding rounding) {
+        return shiftLevels(x, 1f, shiftBits, rounding);
+    }
+
+    /**
+     * Rounds {@code scale·x} to the shift grid, without gradient, using as few temporaries as
+     * possible (the scale is folded into the magnitude).
+     */
+    private static NDArray shiftLevels(NDArray x, float scale, int shiftBits, Rounding rounding) {
         int minExponent = -((1 << shiftBits) - 1);
-        NDArray log = x.abs().maximum(1e-30f).log2();
+        NDArray magnitude = x.abs();
+        if (scale != 1f) {
+            magnitude.muli(scale);
+        }
+        // log2(0) = -inf survives ceil/round and is clipped to the smallest exponent
+        NDArray log = magnitude.log2();
         NDArray e = rounding == Rounding.CEIL ? log.ceil() : log.round();
-        return NDArrays.pow(2f, e.clip(minExponent, 0)).mul(signNoZero(x));
+        return withSignOf(x, NDArrays.pow(2f, e.clip(minExponent, 0)));
     }
 
     /**
@@ -164,10 +177,14 @@ public class ShiftQuantizer extends Quantizer {
      * @return the levels, same shape
      */
     public static NDArray uniformLevels(NDArray x, int bits, Rounding rounding) {
+        return uniformLevels(x, 1f, bits, rounding);
+    }
+
+    private static NDArray uniformLevels(NDArray x, float scale, int bits, Rounding rounding) {
         float n = 1 << (bits - 1);
-        NDArray scaled = x.abs().mul(n);
+        NDArray scaled = x.abs().muli(scale * n);
         NDArray k = rounding == Rounding.CEIL ? scaled.ceil() : scaled.round();
-        return k.clip(1, n).div(n).mul(signNoZero(x));
+        return withSignOf(x, k.clip(1, n).divi(n));
     }
 
     /**
@@ -186,8 +203,9 @@ public class ShiftQuantizer extends Quantizer {
         return x.mul(lambda).add(q.mul(1 - lambda).stopGradient());
     }
 
-    private static NDArray signNoZero(NDArray x) {
-        return x.gte(0).toType(x.getDataType(), false).mul(2).sub(1);
+    /** {@code magnitude} with the sign of {@code x}, taking {@code sign(0) = +1}. */
+    private static NDArray withSignOf(NDArray x, NDArray magnitude) {
+        return NDArrays.where(x.gte(0), magnitude, magnitude.neg());
     }
 
     /**
@@ -197,9 +215,13 @@ public class ShiftQuantizer extends Quantizer {
      * @return the levels
      */
     public NDArray levels(NDArray x) {
+        return levels(x, 1f);
+    }
+
+    private NDArray levels(NDArray x, float scale) {
         return grid == Grid.SHIFT
-                ? shiftLevels(x, bits - 1, rounding)
-                : uniformLevels(x, bits, rounding);
+                ? shiftLevels(x, scale, bits - 1, rounding)
+                : uniformLevels(x, scale, bits, rounding);
     }
 
     /**
@@ -226,15 +248,17 @@ public class ShiftQuantizer extends Quantizer {
     @Override
     protected void calibrate(NDArray x) {
         if (sigma0 != null) {
-            NDArray std = perScale(x, ShiftQuantizer::unbiasedStd).maximum(1e-12f);
-            assign(sigma0, std);
+            assign(sigma0, channelMoments(x)[1]);
         }
     }
 
-    private static NDArray unbiasedStd(NDArray rows) {
-        long n = rows.getShape().get(1);
-        NDArray centred = rows.sub(rows.mean(new int[] {1}, true));
-        return centred.square().sum(new int[] {1}, true).div(Math.max(1, n - 1)).sqrt();
+    /** Per-channel mean and unbiased standard deviation, from E[w] and E[w²] (two passes). */
+    private NDArray[] channelMoments(NDArray w) {
+        long n = elementsPerScale(w);
+        NDArray mean = perScale(w, rows -> rows.mean(new int[] {1}, true));
+        NDArray meanSquare = perScale(w, rows -> rows.square().mean(new int[] {1}, true));
+        NDArray variance = meanSquare.sub(mean.square()).muli((double) n / Math.max(1, n - 1));
+        return new NDArray[] {mean, variance.maximum(1e-24f).sqrt()};
     }
 
     @Override
@@ -248,21 +272,62 @@ public class ShiftQuantizer extends Quantizer {
         return apply(parameterStore, x, false, true);
     }
 
+    /**
+     * Computes the quantizer with two graph operations at most; everything else is built without
+     * gradient and mostly in place, because on CPU each full-size temporary costs as much as the
+     * arithmetic.
+     *
+     * <p>With {@code g} the differentiable input seen by the gradient, {@code f} its float value
+     * and {@code q} the hard value, the output is {@code λf + (1-λ)q}: {@code g + sg(value - g)}
+     * with gradient scaling, {@code λg + sg(value - λg)} without.
+     */
     private NDArray apply(ParameterStore ps, NDArray x, boolean training, boolean hard) {
         if (sigma0 == null) {
-            NDArray normalised = norm.forward(ps, new NDList(x), training).head().div(3);
-            return (hard ? levels(normalised) : blendOf(normalised)).mul(3);
+            // activations: g = f = x̂ = BN(x); q = 3·Q(x̂/3)
+            NDArray xhat = norm.forward(ps, new NDList(x), training).head();
+            NDArray xd = xhat.stopGradient();
+            NDArray q = levels(xd, 1f / 3).muli(3);
+            return hard ? q : combine(xhat, xd, q, null);
         }
+        // weights: g = (σ0/σ)·W, f = (σ0/σ)·(W - μ) = g - (σ0/σ)·μ, q = 3σ0·Q((W - μ)/(3σ))
         NDArray w = x.stopGradient();
-        NDArray mean = perScale(w, rows -> rows.mean(new int[] {1}, true));
-        NDArray std = perScale(w, ShiftQuantizer::unbiasedStd).maximum(1e-12f);
-        NDArray normalised = x.sub(mean).div(std.mul(3));
-        NDArray s0 = ps.getValue(sigma0, x.getDevice(), false).mul(3);
-        return (hard ? levels(normalised) : blendOf(normalised)).mul(s0);
+        NDArray[] moments = channelMoments(w);
+        NDArray mean = moments[0];
+        NDArray std = moments[1];
+        NDArray s0 = ps.getValue(sigma0, x.getDevice(), false).stopGradient();
+        NDArray q = levels(w.sub(mean).divi(std.mul(3)), 1f).muli(s0.mul(3));
+        if (hard) {
+            return q;
+        }
+        NDArray gain = s0.div(std);
+        NDArray g = x.mul(gain);
+        return combine(g, g.stopGradient(), q, gain.mul(mean)); // not in place: autograd saved gain
     }
 
-    private NDArray blendOf(NDArray v) {
-        return blend(v, levels(v.stopGradient()), lambda, gradientScaling);
+    /**
+     * Blends in place: {@code q} is consumed.
+     *
+     * @param g the graph tensor
+     * @param gd its detached value
+     * @param q the hard value
+     * @param shift {@code g - f}, or null when {@code f = g}
+     */
+    private NDArray combine(NDArray g, NDArray gd, NDArray q, NDArray shift) {
+        float lam = lambda;
+        if (gradientScaling) {
+            // value - g = (1-λ)(q - g) - λ·shift
+            NDArray offset = q.subi(gd).muli(1 - lam);
+            if (shift != null) {
+                offset.subi(shift.mul(lam));
+            }
+            return g.add(offset);
+        }
+        // value - λg = (1-λ)q - λ·shift
+        NDArray offset = q.muli(1 - lam);
+        if (shift != null) {
+            offset.subi(shift.mul(lam));
+        }
+        return g.mul(lam).add(offset);
     }
 
     @Override

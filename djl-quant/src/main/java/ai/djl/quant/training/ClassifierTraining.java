@@ -107,24 +107,26 @@ public final class ClassifierTraining {
      */
     public static double stepSeconds(
             Model model, Optimizer optimizer, Shape batch, int classes, int warmup, int steps) {
-        try (Trainer trainer = model.newTrainer(config(optimizer, false));
-                NDManager data = model.getNDManager().newSubManager()) {
+        try (Trainer trainer = model.newTrainer(config(optimizer, false))) {
             trainer.initialize(batch);
-            NDList x = new NDList(data.randomNormal(batch));
-            NDList y =
-                    new NDList(
-                            data.randomInteger(0, classes, new Shape(batch.get(0)), DataType.INT32)
-                                    .toType(DataType.FLOAT32, false));
             long start = 0;
             for (int i = 0; i < warmup + steps; i++) {
                 if (i == warmup) {
                     start = System.nanoTime();
                 }
-                try (GradientCollector gc = trainer.newGradientCollector()) {
-                    NDList out = trainer.forward(x, y);
-                    gc.backward(trainer.getLoss().evaluate(y, out));
+                // one manager per step, as a Batch has: everything the step creates is freed
+                try (NDManager step = trainer.getManager().newSubManager()) {
+                    NDList x = new NDList(step.randomNormal(batch));
+                    NDList y =
+                            new NDList(
+                                    step.randomInteger(0, classes, new Shape(batch.get(0)), DataType.INT32)
+                                            .toType(DataType.FLOAT32, false));
+                    try (GradientCollector gc = trainer.newGradientCollector()) {
+                        NDList out = trainer.forward(x, y);
+                        gc.backward(trainer.getLoss().evaluate(y, out));
+                    }
+                    trainer.step(); // eager CPU execution: the step's work is done on return
                 }
-                trainer.step(); // eager CPU execution: the step's work is done on return
             }
             return (System.nanoTime() - start) / 1e9 / steps;
         }

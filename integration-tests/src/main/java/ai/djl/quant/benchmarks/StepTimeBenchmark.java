@@ -21,7 +21,7 @@ import java.util.Locale;
  * batch, after warm-up. fp32 is measured before and after the quantized models, and the ratio uses
  * the faster of the two, so a machine getting busier cannot make quantization look cheap.
  *
- * <p>Arguments: {@code [batch=64] [warmup=3] [steps=10]}.
+ * <p>Arguments: {@code [batch=64] [stemStride=2] [warmup=5] [steps=15]}.
  */
 public final class StepTimeBenchmark {
 
@@ -29,13 +29,15 @@ public final class StepTimeBenchmark {
 
     public static void main(String[] args) {
         int batch = args.length > 0 ? Integer.parseInt(args[0]) : 64;
-        int warmup = args.length > 1 ? Integer.parseInt(args[1]) : 3;
-        int steps = args.length > 2 ? Integer.parseInt(args[2]) : 10;
+        int stemStride = args.length > 1 ? Integer.parseInt(args[1]) : 2;
+        int warmup = args.length > 2 ? Integer.parseInt(args[2]) : 5;
+        int steps = args.length > 3 ? Integer.parseInt(args[3]) : 15;
         Shape input = new Shape(batch, 1, 28, 28);
-        System.out.printf(Locale.ROOT, "ResNet18 (stride-2 stem), batch %d, %d warm-up + %d timed steps, %d threads%n",
-                batch, warmup, steps, Runtime.getRuntime().availableProcessors());
+        System.out.printf(Locale.ROOT, "ResNet18 (stride-%d stem), batch %d, %d warm-up + %d timed steps, %d threads%n",
+                stemStride, batch, warmup, steps, Runtime.getRuntime().availableProcessors());
 
-        double fp32First = fp32(input, warmup, steps);
+        ResNet18.Builder net = ResNet18.builder().optStemStride(stemStride);
+        double fp32First = fp32(net, input, warmup, steps);
         String[] names = {"LSQ W4A4", "shift s=2 W+A", "shift s=2 W only"};
         QuantizerSpec[][] specs = {
             {LsqQuantizer.spec(4), LsqQuantizer.spec(4)},
@@ -44,9 +46,9 @@ public final class StepTimeBenchmark {
         };
         double[] times = new double[names.length];
         for (int i = 0; i < names.length; i++) {
-            times[i] = quantized(input, specs[i][0], specs[i][1], warmup, steps);
+            times[i] = quantized(net, input, specs[i][0], specs[i][1], warmup, steps);
         }
-        double fp32Second = fp32(input, warmup, steps);
+        double fp32Second = fp32(net, input, warmup, steps);
         double fp32 = Math.min(fp32First, fp32Second);
         System.out.printf(Locale.ROOT, "%-20s %10s %8s%n", "model", "ms/step", "ratio");
         System.out.printf(Locale.ROOT, "%-20s %10.1f %8.3f   (runs: %.1f, %.1f ms)%n", "fp32", 1000 * fp32, 1.0, 1000 * fp32First, 1000 * fp32Second);
@@ -59,16 +61,16 @@ public final class StepTimeBenchmark {
         return Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.01f)).optMomentum(0.9f).build();
     }
 
-    private static double fp32(Shape input, int warmup, int steps) {
+    private static double fp32(ResNet18.Builder net, Shape input, int warmup, int steps) {
         try (Model model = Model.newInstance("resnet18")) {
-            model.setBlock(ResNet18.builder().build());
+            model.setBlock(net.build());
             return ClassifierTraining.stepSeconds(model, sgd(), input, 10, warmup, steps);
         }
     }
 
-    private static double quantized(Shape input, QuantizerSpec weights, QuantizerSpec activations, int warmup, int steps) {
+    private static double quantized(ResNet18.Builder net, Shape input, QuantizerSpec weights, QuantizerSpec activations, int warmup, int steps) {
         try (Model model = Model.newInstance("resnet18")) {
-            model.setBlock(ResNet18.builder().build());
+            model.setBlock(net.build());
             model.getBlock().initialize(model.getNDManager(), ai.djl.ndarray.types.DataType.FLOAT32, input);
             QuantizationConfig config =
                     QuantizationConfig.builder()
