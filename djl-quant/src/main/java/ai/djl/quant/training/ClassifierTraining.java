@@ -37,7 +37,21 @@ public final class ClassifierTraining {
      * @return the optimizer
      */
     public static Optimizer sgdCosine(float lr, float weightDecay, int steps) {
+        return sgdCosine(lr, weightDecay, steps, 0);
+    }
+
+    /**
+     * {@link #sgdCosine(float, float, int)} resumed after {@code doneSteps} updates.
+     *
+     * @param lr the initial learning rate
+     * @param weightDecay the weight decay
+     * @param steps the number of updates of the whole run
+     * @param doneSteps updates already done (the schedule continues from there)
+     * @return the optimizer
+     */
+    public static Optimizer sgdCosine(float lr, float weightDecay, int steps, int doneSteps) {
         return Optimizer.sgd()
+                .optBeginNumUpdate(doneSteps)
                 .setLearningRateTracker(
                         CosineTracker.builder()
                                 .setBaseValue(lr)

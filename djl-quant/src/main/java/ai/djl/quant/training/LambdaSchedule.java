@@ -107,4 +107,28 @@ public interface LambdaSchedule {
             }
         };
     }
+
+    /**
+     * Runs a schedule over another number of epochs, advanced per step: {@code stretch(reference(),
+     * 15, 3)} is the reference schedule compressed into 3 epochs.
+     *
+     * @param schedule the schedule
+     * @param fromEpochs the length it was written for
+     * @param toEpochs the length to run it over
+     * @return a per-step schedule
+     */
+    static LambdaSchedule stretch(LambdaSchedule schedule, double fromEpochs, double toEpochs) {
+        double factor = fromEpochs / toEpochs;
+        return new LambdaSchedule() {
+            @Override
+            public float lambda(double progress) {
+                return schedule.lambda(progress * factor);
+            }
+
+            @Override
+            public boolean perStep() {
+                return true;
+            }
+        };
+    }
 }

@@ -1,0 +1,114 @@
+package ai.djl.quant.training;
+
+import ai.djl.MalformedModelException;
+import ai.djl.Model;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.OptionalInt;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Per-epoch checkpoints of a model in a directory, written atomically: each is saved into a
+ * temporary folder and renamed to {@code epoch-NNNN} only when complete, so a run killed at any
+ * moment resumes from its last complete epoch.
+ */
+public final class Checkpoints {
+
+    private static final Pattern NAME = Pattern.compile("epoch-(\\d{4})");
+
+    private final Path directory;
+    private final String modelName;
+
+    /**
+     * Creates the checkpoint store.
+     *
+     * @param directory where checkpoints live
+     * @param modelName the model name used in the parameter files
+     */
+    public Checkpoints(Path directory, String modelName) {
+        this.directory = directory;
+        this.modelName = modelName;
+    }
+
+    /**
+     * Saves the model as the checkpoint of {@code epoch} and removes older ones.
+     *
+     * @param model the model
+     * @param epoch the number of completed epochs
+     * @throws IOException when writing fails
+     */
+    public void save(Model model, int epoch) throws IOException {
+        Files.createDirectories(directory);
+        Path target = directory.resolve(String.format("epoch-%04d", epoch));
+        Path temporary = Files.createTempDirectory(directory, ".saving-");
+        model.save(temporary, modelName);
+        deleteRecursively(target);
+        Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
+        try (Stream<Path> old = Files.list(directory)) {
+            for (Path p : (Iterable<Path>) old::iterator) {
+                OptionalInt e = epochOf(p);
+                if (e.isPresent() && e.getAsInt() < epoch) {
+                    deleteRecursively(p);
+                }
+            }
+        }
+    }
+
+    /**
+     * Returns the last complete epoch saved.
+     *
+     * @return the epoch, or empty when there is none
+     * @throws IOException when the directory cannot be listed
+     */
+    public OptionalInt latest() throws IOException {
+        if (!Files.isDirectory(directory)) {
+            return OptionalInt.empty();
+        }
+        try (Stream<Path> files = Files.list(directory)) {
+            return files.map(Checkpoints::epochOf)
+                    .filter(OptionalInt::isPresent)
+                    .mapToInt(OptionalInt::getAsInt)
+                    .max();
+        }
+    }
+
+    /**
+     * Loads the checkpoint of {@code epoch} into a model with the same blocks.
+     *
+     * @param model the model
+     * @param epoch the epoch
+     * @throws IOException when the files cannot be read
+     * @throws MalformedModelException when they do not match the model
+     */
+    public void load(Model model, int epoch) throws IOException, MalformedModelException {
+        model.load(directory.resolve(String.format("epoch-%04d", epoch)), modelName);
+    }
+
+    private static OptionalInt epochOf(Path path) {
+        Matcher m = NAME.matcher(path.getFileName().toString());
+        return m.matches() ? OptionalInt.of(Integer.parseInt(m.group(1))) : OptionalInt.empty();
+    }
+
+    private static void deleteRecursively(Path path) throws IOException {
+        if (!Files.exists(path)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(path)) {
+            walk.sorted(Comparator.reverseOrder())
+                    .forEach(
+                            p -> {
+                                try {
+                                    Files.delete(p);
+                                } catch (IOException e) {
+                                    throw new UncheckedIOException(e);
+                                }
+                            });
+        }
+    }
+}

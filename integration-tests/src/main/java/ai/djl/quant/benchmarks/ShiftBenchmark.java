@@ -1,0 +1,142 @@
+package ai.djl.quant.benchmarks;
+
+import ai.djl.Model;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.quant.Quantization;
+import ai.djl.quant.QuantizationConfig;
+import ai.djl.quant.data.FashionMnistDataset;
+import ai.djl.quant.nn.QuantizedNetwork;
+import ai.djl.quant.quantizers.ShiftQuantizer;
+import ai.djl.quant.training.CheckpointListener;
+import ai.djl.quant.training.Checkpoints;
+import ai.djl.quant.training.ClassifierEvaluation;
+import ai.djl.quant.training.ClassifierTraining;
+import ai.djl.quant.training.LambdaScheduleListener;
+import ai.djl.quant.training.ShiftRecipe;
+import ai.djl.quant.zoo.cv.ResNet18;
+import ai.djl.training.dataset.Dataset;
+import ai.djl.training.listener.TrainingListener;
+import ai.djl.training.optimizer.Optimizer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Locale;
+import java.util.OptionalInt;
+
+/**
+ * The shift-quantizer paper's experiment on Fashion-MNIST: an fp32 ResNet18 (3×3 stride-2 stem) is
+ * trained, then fine-tuned for the same extra epochs as fp32 and with the shift recipe (3×3
+ * convolutions of the residual stages, SGD momentum 0.9, no weight decay, the reference λ
+ * schedule compressed into the fine-tuning epochs), and every model is evaluated on the full 10k
+ * test set in hard mode (λ = 0), next to the accuracy at the last λ.
+ *
+ * <p>Long-running: the fp32 base is checkpointed every epoch and each fine-tuned variant's result
+ * is stored as it completes, so a killed run resumes where it stopped.
+ *
+ * <p>Arguments: {@code [baseEpochs=4] [fineTuneEpochs=1] [workDir=runs/shift]}.
+ */
+public final class ShiftBenchmark {
+
+    private static final int BATCH = 128;
+    private static final Shape INPUT = new Shape(BATCH, 1, 28, 28);
+
+    private record Variant(String name, QuantizationConfig config) {}
+
+    private ShiftBenchmark() {}
+
+    public static void main(String[] args) throws Exception {
+        int baseEpochs = args.length > 0 ? Integer.parseInt(args[0]) : 4;
+        int tuneEpochs = args.length > 1 ? Integer.parseInt(args[1]) : 1;
+        Path work = Paths.get(args.length > 2 ? args[2] : "runs/shift").toAbsolutePath();
+        Files.createDirectories(work);
+
+        FashionMnistDataset train =
+                FashionMnistDataset.builder().optUsage(Dataset.Usage.TRAIN).optAugment(true).setSampling(BATCH, true).build();
+        FashionMnistDataset test =
+                FashionMnistDataset.builder().optUsage(Dataset.Usage.TEST).setSampling(500, false).build();
+        train.prepare(null);
+        test.prepare(null);
+        int steps = (int) ((train.size() + BATCH - 1) / BATCH);
+
+        Checkpoints base = new Checkpoints(work.resolve("base"), "resnet18");
+        trainBase(base, train, baseEpochs, steps);
+
+        List<Variant> variants =
+                List.of(
+                        new Variant("fp32", null),
+                        new Variant("shift s=2, W only", ShiftRecipe.shift(2, false)),
+                        new Variant("shift s=2, W+A", ShiftRecipe.shift(2, true)),
+                        new Variant("uniform 4-bit, W+A", ShiftRecipe.config(ShiftQuantizer.uniformSpec(4), ShiftQuantizer.uniformSpec(4))),
+                        new Variant("binary (s=0), W only", ShiftRecipe.shift(0, false)));
+        StringBuilder table = new StringBuilder();
+        table.append(String.format(Locale.ROOT, "| %-22s | %-12s | %-14s | %-6s | %-8s |%n", "model", "top-1 % hard", "top-1 % at λ", "epochs", "wall s"));
+        table.append("|---|---|---|---|---|\n");
+        for (int i = 0; i < variants.size(); i++) {
+            Variant v = variants.get(i);
+            Path result = work.resolve("result-" + i + "-e" + tuneEpochs + ".txt");
+            if (!Files.exists(result)) {
+                String line = fineTune(v, base, baseEpochs, train, test, tuneEpochs, steps);
+                Path tmp = Files.createTempFile(work, ".result", ".txt");
+                Files.writeString(tmp, line, StandardCharsets.UTF_8);
+                Files.move(tmp, result, StandardCopyOption.ATOMIC_MOVE);
+            }
+            String[] f = Files.readString(result).trim().split(" ");
+            table.append(String.format(Locale.ROOT, "| %-22s | %12s | %14s | %6s | %8s |%n", v.name(), f[0], f[1], "+" + tuneEpochs, f[2]));
+        }
+        System.out.printf(Locale.ROOT, "%nResNet18 (3x3 stride-2 stem), Fashion-MNIST, full 10k test set; fp32 base trained %d epochs, then each model fine-tuned %d epoch(s)%n", baseEpochs, tuneEpochs);
+        System.out.print(table);
+    }
+
+    private static void trainBase(Checkpoints base, FashionMnistDataset train, int epochs, int steps) throws Exception {
+        OptionalInt done = base.latest();
+        int from = done.orElse(0);
+        if (from >= epochs) {
+            return;
+        }
+        System.out.printf("== fp32 ResNet18 base: epochs %d..%d of %d ==%n", from + 1, epochs, epochs);
+        try (Model model = newModel()) {
+            if (from > 0) {
+                base.load(model, from);
+            }
+            Optimizer sgd = ClassifierTraining.sgdCosine(0.05f, 5e-4f, epochs * steps, from * steps);
+            ClassifierTraining.fit(
+                    model, train, epochs - from,
+                    ClassifierTraining.config(sgd, true, new CheckpointListener(base, from)), INPUT);
+        }
+    }
+
+    private static String fineTune(Variant v, Checkpoints base, int baseEpochs, FashionMnistDataset train, FashionMnistDataset test, int epochs, int steps) throws Exception {
+        System.out.printf("== fine-tuning: %s, %d epoch(s) ==%n", v.name(), epochs);
+        try (Model model = newModel()) {
+            base.load(model, baseEpochs);
+            Optimizer sgd = ClassifierTraining.sgdCosine(0.01f, 0f, epochs * steps);
+            TrainingListener[] extra = {};
+            QuantizedNetwork qnet = null;
+            LambdaScheduleListener lambda = null;
+            if (v.config() != null) {
+                qnet = Quantization.wrap(model.getBlock(), v.config());
+                model.setBlock(qnet);
+                lambda = new LambdaScheduleListener(qnet, ShiftRecipe.schedule(epochs), steps);
+                extra = new TrainingListener[] {lambda};
+            }
+            double seconds = ClassifierTraining.fit(model, train, epochs, ClassifierTraining.config(sgd, true, extra), INPUT);
+            double atLambda = ClassifierEvaluation.accuracy(model.getBlock(), model.getNDManager(), test);
+            double hard = atLambda;
+            if (qnet != null) {
+                qnet.setDeployMode(true);
+                hard = ClassifierEvaluation.accuracy(qnet, model.getNDManager(), test);
+                System.out.printf(Locale.ROOT, "%s: hard %.2f%%, at λ=%.4f %.2f%%%n", v.name(), 100 * hard, lambda.currentLambda(), 100 * atLambda);
+            }
+            return String.format(Locale.ROOT, "%.2f %.2f %.0f%n", 100 * hard, 100 * atLambda, seconds);
+        }
+    }
+
+    private static Model newModel() {
+        Model model = Model.newInstance("resnet18");
+        model.setBlock(ResNet18.builder().build());
+        return model;
+    }
+}
