@@ -101,6 +101,33 @@ public final class FashionMnistDataset extends RandomAccessDataset {
     }
 
     /**
+     * The 60k training images, shuffled and augmented every pass, loaded and ready.
+     *
+     * @param batchSize the batch size
+     * @return the prepared dataset
+     * @throws IOException when the data is missing (the message says how to install it)
+     */
+    public static FashionMnistDataset trainingSet(int batchSize) throws IOException {
+        FashionMnistDataset set =
+                builder().optUsage(Usage.TRAIN).optAugment(true).setSampling(batchSize, true).build();
+        set.prepare(null);
+        return set;
+    }
+
+    /**
+     * The 10k test images in order, without augmentation, loaded and ready.
+     *
+     * @param batchSize the batch size
+     * @return the prepared dataset
+     * @throws IOException when the data is missing (the message says how to install it)
+     */
+    public static FashionMnistDataset testSet(int batchSize) throws IOException {
+        FashionMnistDataset set = builder().optUsage(Usage.TEST).setSampling(batchSize, false).build();
+        set.prepare(null);
+        return set;
+    }
+
+    /**
      * Finds the directory with the IDX files, or explains how to get them.
      *
      * @param explicit a directory the user named, or null

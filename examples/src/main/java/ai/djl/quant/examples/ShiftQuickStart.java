@@ -2,22 +2,17 @@ package ai.djl.quant.examples;
 
 import ai.djl.Model;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.quant.LayerSelector;
 import ai.djl.quant.Quantization;
 import ai.djl.quant.QuantizationConfig;
 import ai.djl.quant.data.FashionMnistDataset;
 import ai.djl.quant.export.ModelSize;
 import ai.djl.quant.nn.QuantizedNetwork;
-import ai.djl.quant.quantizers.ShiftQuantizer;
 import ai.djl.quant.training.ClassifierEvaluation;
 import ai.djl.quant.training.ClassifierTraining;
-import ai.djl.quant.training.LambdaSchedule;
 import ai.djl.quant.training.LambdaScheduleListener;
-import ai.djl.quant.training.QuantizationOptimizer;
+import ai.djl.quant.training.ShiftRecipe;
 import ai.djl.quant.zoo.cv.CompactCnn;
-import ai.djl.training.dataset.Dataset;
 import ai.djl.training.optimizer.Optimizer;
-import ai.djl.training.tracker.Tracker;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -45,12 +40,8 @@ public final class ShiftQuickStart {
         int shiftBits = args.length > 2 ? Integer.parseInt(args[2]) : 2;
         long start = System.nanoTime();
 
-        FashionMnistDataset train =
-                FashionMnistDataset.builder().optUsage(Dataset.Usage.TRAIN).optAugment(true).setSampling(BATCH, true).build();
-        FashionMnistDataset test =
-                FashionMnistDataset.builder().optUsage(Dataset.Usage.TEST).setSampling(1000, false).build();
-        train.prepare(null);
-        test.prepare(null);
+        FashionMnistDataset train = FashionMnistDataset.trainingSet(BATCH);
+        FashionMnistDataset test = FashionMnistDataset.testSet(1000);
         int stepsPerEpoch = (int) ((train.size() + BATCH - 1) / BATCH);
 
         Path base = Files.createTempDirectory("djl-quant-quickstart");
@@ -63,55 +54,65 @@ public final class ShiftQuickStart {
         }
 
         List<String[]> rows = new ArrayList<>();
+        int steps = fineTuneEpochs * stepsPerEpoch;
         System.out.printf("== fp32 fine-tuning, %d epoch(s) ==%n", fineTuneEpochs);
+        double fp32Accuracy;
+        double fp32Seconds;
+        long fp32Bytes;
         try (Model model = loadBase(base)) {
-            Optimizer sgd = ClassifierTraining.sgdCosine(0.01f, 0f, fineTuneEpochs * stepsPerEpoch);
-            double seconds = ClassifierTraining.fit(model, train, fineTuneEpochs, ClassifierTraining.config(sgd, true), INPUT);
-            double acc = ClassifierEvaluation.accuracy(model.getBlock(), model.getNDManager(), test);
-            double step = ClassifierTraining.stepSeconds(model, ClassifierTraining.sgdCosine(0.01f, 0f, 100), INPUT, 10, 3, 15);
-            rows.add(row("fp32", acc, Double.NaN, ModelSize.bytes(model.getBlock()), step, 1.0, seconds));
+            Optimizer sgd = ClassifierTraining.sgdCosine(0.01f, 0f, steps);
+            fp32Seconds = ClassifierTraining.fit(model, train, fineTuneEpochs, ClassifierTraining.config(sgd, true), INPUT);
+            fp32Accuracy = ClassifierEvaluation.accuracy(model.getBlock(), model.getNDManager(), test);
+            fp32Bytes = ModelSize.bytes(model.getBlock());
         }
 
         System.out.printf("== shift s=%d W+A fine-tuning, %d epoch(s) ==%n", shiftBits, fineTuneEpochs);
+        QuantizationConfig config = ShiftRecipe.shift(shiftBits, true);
+        double hard;
+        double soft;
+        double seconds;
+        long bytes;
         try (Model model = loadBase(base)) {
-            QuantizationConfig config =
-                    QuantizationConfig.builder()
-                            .setWeights(ShiftQuantizer.shiftSpec(shiftBits))
-                            .optActivations(ShiftQuantizer.shiftSpec(shiftBits))
-                            .optScope(LayerSelector.kernel("3x3"))
-                            .optKeepFirstFloat(true)
-                            .build();
             QuantizedNetwork qnet = Quantization.wrap(model.getBlock(), config);
             model.setBlock(qnet);
             System.out.println(qnet.summary());
-            int steps = fineTuneEpochs * stepsPerEpoch;
-            // λ halves eight times over the fine-tuning: the 15-epoch reference, compressed
-            LambdaScheduleListener lambda =
-                    new LambdaScheduleListener(qnet, LambdaSchedule.halving(fineTuneEpochs / 8.0, fineTuneEpochs / 8.0, 0f), stepsPerEpoch);
-            Optimizer optimizer = QuantizationOptimizer.of(qnet, ClassifierTraining.sgdCosine(0.01f, 0f, steps), Tracker.fixed(0.001f));
-            double seconds = ClassifierTraining.fit(model, train, fineTuneEpochs, ClassifierTraining.config(optimizer, true, lambda), INPUT);
-            float lambdaEnd = lambda.currentLambda();
-            double soft = ClassifierEvaluation.accuracy(qnet, model.getNDManager(), test);
+            // the reference 15-epoch λ schedule, compressed into the fine-tuning
+            LambdaScheduleListener lambda = new LambdaScheduleListener(qnet, ShiftRecipe.schedule(fineTuneEpochs), stepsPerEpoch);
+            Optimizer sgd = ClassifierTraining.sgdCosine(0.01f, 0f, steps);
+            seconds = ClassifierTraining.fit(model, train, fineTuneEpochs, ClassifierTraining.config(sgd, true, lambda), INPUT);
+            soft = ClassifierEvaluation.accuracy(qnet, model.getNDManager(), test);
             qnet.setDeployMode(true);
-            double hard = ClassifierEvaluation.accuracy(qnet, model.getNDManager(), test);
-            qnet.setDeployMode(false);
-            try (Model fp32 = loadBase(base)) {
-                double fp32Step = ClassifierTraining.stepSeconds(fp32, ClassifierTraining.sgdCosine(0.01f, 0f, 100), INPUT, 10, 3, 15);
-                double qStep = ClassifierTraining.stepSeconds(model, QuantizationOptimizer.of(qnet, ClassifierTraining.sgdCosine(0.01f, 0f, 100), Tracker.fixed(0.001f)), INPUT, 10, 3, 15);
-                rows.add(row("shift s=" + shiftBits + " W+A (hard, λ=0)", hard, soft, ModelSize.bytes(qnet), qStep, qStep / fp32Step, seconds));
-                System.out.printf(Locale.ROOT, "accuracy at the last λ (%.4f): %.2f%%%n", lambdaEnd, 100 * soft);
-            }
+            hard = ClassifierEvaluation.accuracy(qnet, model.getNDManager(), test);
+            bytes = ModelSize.bytes(qnet);
+            System.out.printf(Locale.ROOT, "accuracy at the last λ (%.4f): %.2f%%, hard (λ=0): %.2f%%%n", lambda.currentLambda(), 100 * soft, 100 * hard);
         }
+
+        System.out.println("== training-step time, fp32 / quantized / fp32 ==");
+        double fp32Step = stepTime(base, null);
+        double shiftStep = stepTime(base, config);
+        fp32Step = Math.min(fp32Step, stepTime(base, null));
+        rows.add(row("fp32", fp32Accuracy, Double.NaN, fp32Bytes, fp32Step, 1.0, fp32Seconds));
+        rows.add(row("shift s=" + shiftBits + " W+A (hard, λ=0)", hard, soft, bytes, shiftStep, shiftStep / fp32Step, seconds));
 
         System.out.println();
         System.out.printf("Fashion-MNIST, full 10k test set; CompactCnn trained %d fp32 epochs, then %d more epoch(s)%n", fp32Epochs, fineTuneEpochs);
         String format = "| %-28s | %9s | %13s | %11s | %12s | %10s | %8s |%n";
-        System.out.printf(format, "model", "top-1 %", "top-1 % (λ)", "bytes", "step ms (b128)", "step ratio", "tune s");
+        System.out.printf(format, "model", "top-1 %", "top-1 % (λ)", "bytes", "step ms b128", "step ratio", "tune s");
         System.out.printf(format, "---", "---", "---", "---", "---", "---", "---");
         for (String[] r : rows) {
             System.out.printf(format, (Object[]) r);
         }
         System.out.printf(Locale.ROOT, "total wall time %.0f s%n", (System.nanoTime() - start) / 1e9);
+    }
+
+    /** Mean training-step time of the base model, wrapped with {@code config} unless it is null. */
+    private static double stepTime(Path base, QuantizationConfig config) throws Exception {
+        try (Model model = loadBase(base)) {
+            if (config != null) {
+                model.setBlock(Quantization.wrap(model.getBlock(), config));
+            }
+            return ClassifierTraining.stepSeconds(model, ClassifierTraining.sgdCosine(0.01f, 0f, 100), INPUT, 10, 3, 15);
+        }
     }
 
     private static Model loadBase(Path dir) throws Exception {
@@ -120,7 +121,6 @@ public final class ShiftQuickStart {
         model.load(dir, "cnn");
         return model;
     }
-
 
     private static String[] row(String name, double acc, double soft, long bytes, double step, double ratio, double seconds) {
         return new String[] {

@@ -14,7 +14,6 @@ import ai.djl.quant.training.ClassifierTraining;
 import ai.djl.quant.training.LambdaScheduleListener;
 import ai.djl.quant.training.ShiftRecipe;
 import ai.djl.quant.zoo.cv.ResNet18;
-import ai.djl.training.dataset.Dataset;
 import ai.djl.training.listener.TrainingListener;
 import ai.djl.training.optimizer.Optimizer;
 import java.nio.charset.StandardCharsets;
@@ -53,12 +52,8 @@ public final class ShiftBenchmark {
         Path work = Paths.get(args.length > 2 ? args[2] : "runs/shift").toAbsolutePath();
         Files.createDirectories(work);
 
-        FashionMnistDataset train =
-                FashionMnistDataset.builder().optUsage(Dataset.Usage.TRAIN).optAugment(true).setSampling(BATCH, true).build();
-        FashionMnistDataset test =
-                FashionMnistDataset.builder().optUsage(Dataset.Usage.TEST).setSampling(500, false).build();
-        train.prepare(null);
-        test.prepare(null);
+        FashionMnistDataset train = FashionMnistDataset.trainingSet(BATCH);
+        FashionMnistDataset test = FashionMnistDataset.testSet(500);
         int steps = (int) ((train.size() + BATCH - 1) / BATCH);
 
         Checkpoints base = new Checkpoints(work.resolve("base"), "resnet18");

@@ -11,7 +11,6 @@ import ai.djl.quant.training.ClassifierEvaluation;
 import ai.djl.quant.training.ClassifierTraining;
 import ai.djl.quant.training.QuantizationOptimizer;
 import ai.djl.quant.zoo.cv.CompactCnn;
-import ai.djl.training.dataset.Dataset;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.CosineTracker;
 import java.nio.file.Files;
@@ -31,12 +30,8 @@ public class LsqFineTuneTest {
 
     @Test
     public void w4a4WithinOnePointOfFp32() throws Exception {
-        FashionMnistDataset train =
-                FashionMnistDataset.builder().optUsage(Dataset.Usage.TRAIN).optAugment(true).setSampling(BATCH, true).build();
-        FashionMnistDataset test =
-                FashionMnistDataset.builder().optUsage(Dataset.Usage.TEST).setSampling(1000, false).build();
-        train.prepare(null);
-        test.prepare(null);
+        FashionMnistDataset train = FashionMnistDataset.trainingSet(BATCH);
+        FashionMnistDataset test = FashionMnistDataset.testSet(1000);
         int steps = (int) ((train.size() + BATCH - 1) / BATCH);
         Path dir = Files.createTempDirectory("lsq-e2e");
         try (Model model = newModel()) {

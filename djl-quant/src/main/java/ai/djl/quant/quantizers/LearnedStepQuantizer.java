@@ -1,0 +1,112 @@
+package ai.djl.quant.quantizers;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+
+/**
+ * Quantization with a learned step size (LSQ, Esser et al. 2020) on a {@link LevelSet}: uniform
+ * for {@link LsqQuantizer}, n-hot for {@link NHotQuantizer}.
+ *
+ * <p>{@code Q(x) = nearest(clip(x/s, Qn, Qp))·s} (round half to even, as {@code torch.round}) with
+ * a straight-through estimator on the rounding and the step's gradient scaled by {@code g = 1/sqrt(numel·Qp)}, where {@code numel}
+ * counts the elements sharing the step. Signed: {@code Qn = -2^(b-1), Qp = 2^(b-1)-1}; unsigned:
+ * {@code Qn = 0, Qp = 2^b - 1}. The step is initialised to {@code 2·mean|x|/sqrt(Qp)}.
+ *
+ * <p>Gradients: {@code dQ/dx = 1} inside {@code [Qn·s, Qp·s]}, 0 outside; {@code dQ/ds = g·(round(x/s)
+ * - x/s)} inside, {@code g·Qn} or {@code g·Qp} outside.
+ */
+public abstract class LearnedStepQuantizer extends Quantizer {
+
+    private final Parameter step;
+    private LevelSet levels;
+
+    protected LearnedStepQuantizer(BaseBuilder<?> builder) {
+        super(builder);
+        step = addScaleParameter("step", true);
+        levels =
+                signed
+                        ? new UniformLevels(-(1 << (bits - 1)), (1 << (bits - 1)) - 1)
+                        : new UniformLevels(0, (1 << bits) - 1);
+    }
+
+    /**
+     * The LSQ fake-quantizer as a pure function, on any level set.
+     *
+     * @param x the input
+     * @param step the step, broadcastable to {@code x}
+     * @param levels the integer levels (uniform for LSQ, n-hot, …)
+     * @param gradScale the factor applied to the step's gradient
+     * @return {@code nearest(clip(x/s, min, max))·s}
+     */
+    public static NDArray lsq(NDArray x, NDArray step, LevelSet levels, double gradScale) {
+        NDArray s = StraightThrough.gradScale(step, gradScale);
+        NDArray v = x.mul(s.pow(-1)).clip(levels.min(), levels.max());
+        // nearest(v) - v with no gradient, built in place: the straight-through offset
+        NDArray detached = v.stopGradient();
+        NDArray offset = levels.round(detached).subi(detached);
+        return v.add(offset).mul(s);
+    }
+
+    /**
+     * Returns the level set.
+     *
+     * @return the levels
+     */
+    public LevelSet getLevels() {
+        return levels;
+    }
+
+    /**
+     * Replaces the level set, keeping the learned step (the second stage of n-hot fine-tuning).
+     *
+     * @param levels the new levels
+     */
+    protected void setLevels(LevelSet levels) {
+        this.levels = levels;
+    }
+
+    /**
+     * Returns the lowest integer level {@code Qn}.
+     *
+     * @return {@code -2^(b-1)} signed, 0 unsigned, for the uniform levels
+     */
+    public int qn() {
+        return levels.min();
+    }
+
+    /**
+     * Returns the highest integer level {@code Qp}.
+     *
+     * @return {@code 2^(b-1)-1} signed, {@code 2^b-1} unsigned, for the uniform levels
+     */
+    public int qp() {
+        return levels.max();
+    }
+
+    @Override
+    protected void calibrate(NDArray x) {
+        NDArray meanAbs = perScale(x, t -> t.abs().mean(new int[] {1}, true));
+        NDArray init = meanAbs.mul(2.0 / Math.sqrt(qp())).maximum(1e-8f);
+        assign(step, init);
+    }
+
+    @Override
+    protected NDArray quantizeDifferentiable(
+            ParameterStore parameterStore, NDArray x, boolean training) {
+        NDArray s = parameterStore.getValue(step, x.getDevice(), training);
+        double g = 1.0 / Math.sqrt((double) elementsPerScale(x) * qp());
+        return lsq(x, s, levels, g);
+    }
+
+    @Override
+    protected NDArray quantizeHard(ParameterStore parameterStore, NDArray x) {
+        NDArray s = parameterStore.getValue(step, x.getDevice(), false).stopGradient();
+        return levels.round(x.div(s).clip(qn(), qp())).muli(s);
+    }
+
+    @Override
+    public int numLevels() {
+        return levels.size();
+    }
+}
