@@ -9,7 +9,8 @@ import java.util.IdentityHashMap;
 import java.util.Map;
 
 /**
- * The storage a model needs when deployed: quantized weights at their bit width, every other
+ * The storage a model needs when deployed: quantized weights as indices of {@code
+ * ceil(log2(levels))} bits (the bit width, or fewer for n-hot sets), every other
  * stored tensor (biases, BatchNorm statistics, scales, float layers) at 32 bits.
  *
  * <p>{@code bytes = Σ_quantized ceil(numel·bits/8) + 4·Σ_other numel}. A float model is simply
@@ -29,7 +30,7 @@ public final class ModelSize {
         Map<Parameter, Integer> quantizedBits = new IdentityHashMap<>();
         if (block instanceof QuantizedNetwork network) {
             for (QuantizedLayer layer : network.getQuantizedLayers()) {
-                quantizedBits.put(layer.getWeight(), layer.getWeightQuantizer().getBits());
+                quantizedBits.put(layer.getWeight(), layer.getWeightQuantizer().indexBits());
             }
         }
         long total = 0;

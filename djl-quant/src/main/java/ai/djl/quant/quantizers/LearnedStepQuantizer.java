@@ -49,6 +49,26 @@ public abstract class LearnedStepQuantizer extends Quantizer {
     }
 
     /**
+     * Counts the NAF digits of each weight's integer code {@code nearest(clip(w/s))}.
+     *
+     * @param parameterStore the parameter store
+     * @param w the weights
+     * @return per-weight counts
+     */
+    @Override
+    public NDArray nonZeroDigits(ParameterStore parameterStore, NDArray w) {
+        NDArray s = parameterStore.getValue(step, w.getDevice(), false).stopGradient();
+        NDArray codes = levels.round(w.stopGradient().div(s).clip(qn(), qp()));
+        int min = levels.min();
+        float[] table = new float[levels.max() - min + 1];
+        for (int m = min; m <= levels.max(); m++) {
+            table[m - min] = NHotLevels.nafWeight(m);
+        }
+        NDArray index = codes.sub(min).toType(ai.djl.ndarray.types.DataType.INT64, false);
+        return w.getManager().create(table).take(w.getManager(), index);
+    }
+
+    /**
      * Returns the level set.
      *
      * @return the levels

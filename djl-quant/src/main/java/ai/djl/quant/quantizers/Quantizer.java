@@ -306,6 +306,29 @@ public abstract class Quantizer extends AbstractBlock {
     public abstract int numLevels();
 
     /**
+     * Returns the bits of one stored code: {@code ceil(log2(numLevels()))}.
+     *
+     * @return the index bits
+     */
+    public int indexBits() {
+        int levels = numLevels();
+        return levels <= 1 ? 0 : 32 - Integer.numberOfLeadingZeros(levels - 1);
+    }
+
+    /**
+     * Counts, for each weight, the shift-and-add operations a multiplication by its quantized
+     * value takes: the non-zero digits of its signed-digit (NAF) code. The default suits level
+     * sets of signed powers of two: one shift per non-zero value.
+     *
+     * @param parameterStore the parameter store
+     * @param w the weights
+     * @return per-weight counts, same shape, as floats
+     */
+    public NDArray nonZeroDigits(ParameterStore parameterStore, NDArray w) {
+        return quantizeHard(parameterStore, w.stopGradient()).neq(0).toType(w.getDataType(), false);
+    }
+
+    /**
      * Returns a one-line description of the method and its settings, used in summaries and to
      * detect a saved model loaded with a different configuration.
      *
