@@ -2,12 +2,12 @@ package ai.djl.quant.benchmarks;
 
 import ai.djl.Model;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
 import ai.djl.quant.Quantization;
 import ai.djl.quant.QuantizationConfig;
 import ai.djl.quant.data.FashionMnistDataset;
 import ai.djl.quant.nn.QuantizedNetwork;
 import ai.djl.quant.quantizers.ShiftQuantizer;
-import ai.djl.quant.training.CheckpointListener;
 import ai.djl.quant.training.Checkpoints;
 import ai.djl.quant.training.ClassifierEvaluation;
 import ai.djl.quant.training.ClassifierTraining;
@@ -16,14 +16,12 @@ import ai.djl.quant.training.ShiftRecipe;
 import ai.djl.quant.zoo.cv.ResNet18;
 import ai.djl.training.listener.TrainingListener;
 import ai.djl.training.optimizer.Optimizer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Locale;
-import java.util.OptionalInt;
+import java.util.function.Supplier;
 
 /**
  * The shift-quantizer paper's experiment on Fashion-MNIST: an fp32 ResNet18 (3×3 stride-2 stem) is
@@ -35,12 +33,14 @@ import java.util.OptionalInt;
  * <p>Long-running: the fp32 base is checkpointed every epoch and each fine-tuned variant's result
  * is stored as it completes, so a killed run resumes where it stopped.
  *
- * <p>Arguments: {@code [baseEpochs=4] [fineTuneEpochs=1] [workDir=runs/shift]}.
+ * <p>Arguments: {@code [baseEpochs=4] [fineTuneEpochs=1] [workDir=runs/shift]
+ * [baseDir=runs/base/resnet18]} (the base is shared with {@link NHotBenchmark}).
  */
 public final class ShiftBenchmark {
 
-    private static final int BATCH = 128;
-    private static final Shape INPUT = new Shape(BATCH, 1, 28, 28);
+    private static final int BATCH = BenchmarkSupport.BATCH;
+    private static final Shape INPUT = BenchmarkSupport.INPUT;
+    private static final Supplier<Block> RESNET = () -> ResNet18.builder().build();
 
     private record Variant(String name, QuantizationConfig config) {}
 
@@ -56,8 +56,9 @@ public final class ShiftBenchmark {
         FashionMnistDataset test = FashionMnistDataset.testSet(500);
         int steps = (int) ((train.size() + BATCH - 1) / BATCH);
 
-        Checkpoints base = new Checkpoints(work.resolve("base"), "resnet18");
-        trainBase(base, train, baseEpochs, steps);
+        Path baseDir = Paths.get(args.length > 3 ? args[3] : "runs/base/resnet18").toAbsolutePath();
+        Checkpoints base = new Checkpoints(baseDir, "resnet18");
+        BenchmarkSupport.trainBase(base, "resnet18", RESNET, train, baseEpochs);
 
         List<Variant> variants =
                 List.of(
@@ -72,40 +73,16 @@ public final class ShiftBenchmark {
         for (int i = 0; i < variants.size(); i++) {
             Variant v = variants.get(i);
             Path result = work.resolve("result-" + i + "-e" + tuneEpochs + ".txt");
-            if (!Files.exists(result)) {
-                String line = fineTune(v, base, baseEpochs, train, test, tuneEpochs, steps);
-                Path tmp = Files.createTempFile(work, ".result", ".txt");
-                Files.writeString(tmp, line, StandardCharsets.UTF_8);
-                Files.move(tmp, result, StandardCopyOption.ATOMIC_MOVE);
-            }
-            String[] f = Files.readString(result).trim().split(" ");
+            String[] f = BenchmarkSupport.cached(result, () -> fineTune(v, base, baseEpochs, train, test, tuneEpochs, steps)).split(" ");
             table.append(String.format(Locale.ROOT, "| %-22s | %12s | %14s | %6s | %8s |%n", v.name(), f[0], f[1], "+" + tuneEpochs, f[2]));
         }
         System.out.printf(Locale.ROOT, "%nResNet18 (3x3 stride-2 stem), Fashion-MNIST, full 10k test set; fp32 base trained %d epochs, then each model fine-tuned %d epoch(s)%n", baseEpochs, tuneEpochs);
         System.out.print(table);
     }
 
-    private static void trainBase(Checkpoints base, FashionMnistDataset train, int epochs, int steps) throws Exception {
-        OptionalInt done = base.latest();
-        int from = done.orElse(0);
-        if (from >= epochs) {
-            return;
-        }
-        System.out.printf("== fp32 ResNet18 base: epochs %d..%d of %d ==%n", from + 1, epochs, epochs);
-        try (Model model = newModel()) {
-            if (from > 0) {
-                base.load(model, from);
-            }
-            Optimizer sgd = ClassifierTraining.sgdCosine(0.05f, 5e-4f, epochs * steps, from * steps);
-            ClassifierTraining.fit(
-                    model, train, epochs - from,
-                    ClassifierTraining.config(sgd, true, new CheckpointListener(base, from)), INPUT);
-        }
-    }
-
     private static String fineTune(Variant v, Checkpoints base, int baseEpochs, FashionMnistDataset train, FashionMnistDataset test, int epochs, int steps) throws Exception {
         System.out.printf("== fine-tuning: %s, %d epoch(s) ==%n", v.name(), epochs);
-        try (Model model = newModel()) {
+        try (Model model = BenchmarkSupport.newModel("resnet18", RESNET)) {
             base.load(model, baseEpochs);
             Optimizer sgd = ClassifierTraining.sgdCosine(0.01f, 0f, epochs * steps);
             TrainingListener[] extra = {};
@@ -127,11 +104,5 @@ public final class ShiftBenchmark {
             }
             return String.format(Locale.ROOT, "%.2f %.2f %.0f%n", 100 * hard, 100 * atLambda, seconds);
         }
-    }
-
-    private static Model newModel() {
-        Model model = Model.newInstance("resnet18");
-        model.setBlock(ResNet18.builder().build());
-        return model;
     }
 }

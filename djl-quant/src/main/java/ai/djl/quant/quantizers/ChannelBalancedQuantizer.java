@@ -1,0 +1,230 @@
+package ai.djl.quant.quantizers;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+
+/**
+ * Uniform activation quantization with a clip chosen by search rather than learned: {@code Q(x) =
+ * round(clip(x/s, Qn, Qp))·s}, {@code s = α/Qp}, straight-through inside the range.
+ *
+ * <p>Two objectives for α:
+ *
+ * <ul>
+ *   <li>{@link Objective#CHANNEL_BALANCED} (Hoang et al. 2020): minimise the mean over channels of
+ *       the normalised error {@code ‖x_c - Q(x_c)‖² / ‖x_c‖²}, so that a few high-variance
+ *       channels do not decide the clip for the majority;
+ *   <li>{@link Objective#MSE}: minimise the total squared error (the plain per-tensor clip).
+ * </ul>
+ *
+ * <p>α is searched over {@code max|x|·i/64}, i = 1…64, averaged over the first {@code
+ * calibrationBatches} training batches, then re-searched every {@code interval} training steps
+ * and blended in with momentum 0.9 (ours). Channels are axis 1.
+ */
+public class ChannelBalancedQuantizer extends Quantizer {
+
+    /** What the clip search minimises. */
+    public enum Objective {
+        /** Mean over channels of the normalised squared error. */
+        CHANNEL_BALANCED,
+        /** Total squared error. */
+        MSE
+    }
+
+    private static final int CANDIDATES = 64;
+
+    private final Objective objective;
+    private final int calibrationBatches;
+    private final int interval;
+    private final Parameter clip;
+    private int seen;
+
+    protected ChannelBalancedQuantizer(Builder builder) {
+        super(builder);
+        objective = builder.objective;
+        calibrationBatches = builder.calibrationBatches;
+        interval = builder.interval;
+        clip = addScaleParameter("clip", false);
+    }
+
+    /**
+     * Creates a builder (activations, unsigned, per tensor).
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * A spec with the given objective.
+     *
+     * @param bits the bit width
+     * @param objective channel-balanced or plain MSE
+     * @return the spec
+     */
+    public static QuantizerSpec spec(int bits, Objective objective) {
+        String name = objective == Objective.MSE ? "mse-clip" : "channel-balanced";
+        return QuantizerSpec.of(name, bits, (role, b) -> builder().setBits(b).optRole(role).optObjective(objective).build());
+    }
+
+    private int qp() {
+        return signed ? (1 << (bits - 1)) - 1 : (1 << bits) - 1;
+    }
+
+    private int qn() {
+        return signed ? -(1 << (bits - 1)) : 0;
+    }
+
+    /**
+     * Searches the clip that minimises the objective on a tensor.
+     *
+     * @param x activations, channels on axis 1
+     * @return the best α
+     */
+    public float searchClip(NDArray x) {
+        float[] v = x.toFloatArray();
+        long[] shape = x.getShape().getShape();
+        int channels = shape.length > 1 ? (int) shape[1] : 1;
+        int inner = 1;
+        for (int d = 2; d < shape.length; d++) {
+            inner *= (int) shape[d];
+        }
+        float max = 0;
+        for (float f : v) {
+            max = Math.max(max, Math.abs(f));
+        }
+        if (max == 0) {
+            return 1f;
+        }
+        double[] energy = new double[channels];
+        for (int i = 0; i < v.length; i++) {
+            int c = (i / inner) % channels;
+            energy[c] += (double) v[i] * v[i];
+        }
+        double best = Double.MAX_VALUE;
+        float bestClip = max;
+        double[] error = new double[channels];
+        for (int k = 1; k <= CANDIDATES; k++) {
+            float alpha = max * k / CANDIDATES;
+            float step = alpha / qp();
+            java.util.Arrays.fill(error, 0);
+            for (int i = 0; i < v.length; i++) {
+                float q = Math.round(Math.max(qn(), Math.min(qp(), v[i] / step))) * step;
+                float e = v[i] - q;
+                error[(i / inner) % channels] += (double) e * e;
+            }
+            double score = 0;
+            for (int c = 0; c < channels; c++) {
+                score += objective == Objective.MSE ? error[c] : (energy[c] > 0 ? error[c] / energy[c] : 0);
+            }
+            if (score < best) {
+                best = score;
+                bestClip = alpha;
+            }
+        }
+        return bestClip;
+    }
+
+    @Override
+    protected void calibrate(NDArray x) {
+        clip.getArray().set(new float[] {searchClip(x)});
+        seen = 1;
+    }
+
+    @Override
+    protected NDArray quantizeDifferentiable(ParameterStore ps, NDArray x, boolean training) {
+        if (training) {
+            seen++;
+            boolean calibrating = seen <= calibrationBatches;
+            if (calibrating || (interval > 0 && seen % interval == 0)) {
+                float current = clip.getArray().getFloat(0);
+                float found = searchClip(x.stopGradient());
+                float weight = calibrating ? 1f / seen : 0.1f;
+                clip.getArray().set(new float[] {current + weight * (found - current)});
+            }
+        }
+        NDArray step = ps.getValue(clip, x.getDevice(), false).stopGradient().div(qp());
+        return LearnedStepQuantizer.lsq(x, step, new UniformLevels(qn(), qp()), 1.0);
+    }
+
+    @Override
+    protected NDArray quantizeHard(ParameterStore ps, NDArray x) {
+        NDArray step = ps.getValue(clip, x.getDevice(), false).stopGradient().div(qp());
+        return x.div(step).clip(qn(), qp()).round().muli(step);
+    }
+
+    /**
+     * Returns the current clip α.
+     *
+     * @return α
+     */
+    public float getClip() {
+        return clip.getArray().getFloat(0);
+    }
+
+    @Override
+    public int numLevels() {
+        return qp() - qn() + 1;
+    }
+
+    @Override
+    protected String methodName() {
+        return objective == Objective.MSE ? "mse-clip" : "channel-balanced";
+    }
+
+    /** The builder of {@link ChannelBalancedQuantizer}. */
+    public static final class Builder extends BaseBuilder<Builder> {
+
+        private Objective objective = Objective.CHANNEL_BALANCED;
+        private int calibrationBatches = 4;
+        private int interval = 200;
+
+        Builder() {
+            optRole(QuantizerRole.ACTIVATION);
+        }
+
+        /**
+         * Chooses the objective (channel-balanced by default).
+         *
+         * @param objective the objective
+         * @return this builder
+         */
+        public Builder optObjective(Objective objective) {
+            this.objective = objective;
+            return this;
+        }
+
+        /**
+         * Sets how many first training batches are averaged for the clip (4 by default).
+         *
+         * @param batches the number of batches
+         * @return this builder
+         */
+        public Builder optCalibrationBatches(int batches) {
+            this.calibrationBatches = batches;
+            return this;
+        }
+
+        /**
+         * Sets how often (in training steps) the clip is searched again; 0 never (200 default).
+         *
+         * @param steps the interval
+         * @return this builder
+         */
+        public Builder optResearchInterval(int steps) {
+            this.interval = steps;
+            return this;
+        }
+
+        @Override
+        protected Builder self() {
+            return this;
+        }
+
+        @Override
+        public ChannelBalancedQuantizer build() {
+            return new ChannelBalancedQuantizer(this);
+        }
+    }
+}

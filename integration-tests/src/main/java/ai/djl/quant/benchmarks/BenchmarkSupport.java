@@ -1,0 +1,84 @@
+package ai.djl.quant.benchmarks;
+
+import ai.djl.Model;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.quant.data.FashionMnistDataset;
+import ai.djl.quant.training.CheckpointListener;
+import ai.djl.quant.training.Checkpoints;
+import ai.djl.quant.training.ClassifierTraining;
+import ai.djl.training.optimizer.Optimizer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+
+/** What the long-running benchmarks share: resumable fp32 bases and cached per-variant results. */
+final class BenchmarkSupport {
+
+    static final int BATCH = 128;
+    static final Shape INPUT = new Shape(BATCH, 1, 28, 28);
+
+    private BenchmarkSupport() {}
+
+    /**
+     * Returns a new model holding a fresh block.
+     *
+     * @param name the model name
+     * @param architecture builds the block
+     * @return the model
+     */
+    static Model newModel(String name, Supplier<Block> architecture) {
+        Model model = Model.newInstance(name);
+        model.setBlock(architecture.get());
+        return model;
+    }
+
+    /**
+     * Trains the fp32 base for {@code epochs}, resuming from its last checkpoint (SGD momentum 0.9,
+     * cosine from 0.05, weight decay 5e-4, augmentation).
+     *
+     * @param base the checkpoint store
+     * @param name the model name
+     * @param architecture builds the block
+     * @param train the training set
+     * @param epochs the epochs the base must have
+     * @throws Exception when training or saving fails
+     */
+    static void trainBase(Checkpoints base, String name, Supplier<Block> architecture, FashionMnistDataset train, int epochs)
+            throws Exception {
+        int from = base.latest().orElse(0);
+        if (from >= epochs) {
+            return;
+        }
+        int steps = (int) ((train.size() + BATCH - 1) / BATCH);
+        System.out.printf("== fp32 %s base: epochs %d..%d of %d ==%n", name, from + 1, epochs, epochs);
+        try (Model model = newModel(name, architecture)) {
+            if (from > 0) {
+                base.load(model, from);
+            }
+            Optimizer sgd = ClassifierTraining.sgdCosine(0.05f, 5e-4f, epochs * steps, from * steps);
+            ClassifierTraining.fit(model, train, epochs - from, ClassifierTraining.config(sgd, true, new CheckpointListener(base, from)), INPUT);
+        }
+    }
+
+    /**
+     * Returns the stored result line of a finished variant, or computes and stores it atomically.
+     *
+     * @param file the result file
+     * @param compute computes the line
+     * @return the line
+     * @throws Exception when the computation fails
+     */
+    static String cached(Path file, Callable<String> compute) throws Exception {
+        if (!Files.exists(file)) {
+            String line = compute.call();
+            Path tmp = Files.createTempFile(file.getParent(), ".result", ".txt");
+            Files.writeString(tmp, line, StandardCharsets.UTF_8);
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+        }
+        return Files.readString(file, StandardCharsets.UTF_8).trim();
+    }
+}
