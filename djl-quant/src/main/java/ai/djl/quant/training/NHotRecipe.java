@@ -8,8 +8,6 @@ import ai.djl.quant.nn.QuantizedNetwork;
 import ai.djl.quant.quantizers.NHotQuantizer;
 import ai.djl.quant.quantizers.Quantizer;
 import ai.djl.training.dataset.RandomAccessDataset;
-import ai.djl.training.optimizer.Optimizer;
-import ai.djl.training.tracker.CosineTracker;
 import ai.djl.translate.TranslateException;
 import java.io.IOException;
 
@@ -20,16 +18,6 @@ import java.io.IOException;
  * classifier stay float.
  */
 public final class NHotRecipe {
-
-    /**
-     * The length and learning rate of one stage (SGD momentum 0.9, cosine to 0, the quantizers'
-     * steps at the same rate without weight decay).
-     *
-     * @param epochs the number of epochs
-     * @param learningRate the initial learning rate
-     * @param weightDecay the weight decay of the model's parameters
-     */
-    public record Stage(int epochs, float learningRate, float weightDecay) {}
 
     private NHotRecipe() {}
 
@@ -88,51 +76,15 @@ public final class NHotRecipe {
             Shape input,
             int bits,
             int hot,
-            Stage stage1,
-            Stage stage2,
+            FineTuning stage1,
+            FineTuning stage2,
             boolean progress)
             throws IOException, TranslateException {
         QuantizedNetwork network = Quantization.wrap(model.getBlock(), config(bits, hot));
         model.setBlock(network);
-        int stepsPerEpoch = (int) ((train.size() + input.get(0) - 1) / input.get(0));
-        runStage(model, network, train, input, stage1, stepsPerEpoch, progress);
+        stage1.run(model, network, train, input, progress);
         switchToNHot(network);
-        runStage(model, network, train, input, stage2, stepsPerEpoch, progress);
+        stage2.run(model, network, train, input, progress);
         return network;
-    }
-
-    /**
-     * Fine-tunes a wrapped model for one stage.
-     *
-     * @param model the model
-     * @param network its wrapped block
-     * @param train the training set
-     * @param input the batch shape
-     * @param stage the stage's settings
-     * @param stepsPerEpoch batches per epoch
-     * @param progress whether to show the progress bar
-     * @throws IOException when the data cannot be read
-     * @throws TranslateException when a batch cannot be produced
-     */
-    public static void runStage(
-            Model model,
-            QuantizedNetwork network,
-            RandomAccessDataset train,
-            Shape input,
-            Stage stage,
-            int stepsPerEpoch,
-            boolean progress)
-            throws IOException, TranslateException {
-        if (stage.epochs() <= 0) {
-            return;
-        }
-        int steps = stage.epochs() * stepsPerEpoch;
-        Optimizer weights = ClassifierTraining.sgdCosine(stage.learningRate(), stage.weightDecay(), steps);
-        Optimizer optimizer =
-                QuantizationOptimizer.of(
-                        network,
-                        weights,
-                        CosineTracker.builder().setBaseValue(stage.learningRate()).optFinalValue(0f).setMaxUpdates(steps).build());
-        ClassifierTraining.fit(model, train, stage.epochs(), ClassifierTraining.config(optimizer, progress), input);
     }
 }

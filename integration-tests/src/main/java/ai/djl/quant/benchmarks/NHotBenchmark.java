@@ -11,6 +11,7 @@ import ai.djl.quant.quantizers.LsqQuantizer;
 import ai.djl.quant.training.Checkpoints;
 import ai.djl.quant.training.ClassifierEvaluation;
 import ai.djl.quant.training.ClassifierTraining;
+import ai.djl.quant.training.FineTuning;
 import ai.djl.quant.training.NHotRecipe;
 import ai.djl.quant.zoo.cv.MobileNetV2;
 import ai.djl.quant.zoo.cv.ResNet18;
@@ -81,9 +82,9 @@ public final class NHotBenchmark {
             FashionMnistDataset train, FashionMnistDataset test, int stage1, int stage2, Path work) throws Exception {
         System.out.printf("== %s: %s ==%n", arch, name);
         int steps = (int) ((train.size() + BenchmarkSupport.BATCH - 1) / BenchmarkSupport.BATCH);
-        NHotRecipe.Stage first = new NHotRecipe.Stage(stage1, 0.01f, 1e-4f);
-        NHotRecipe.Stage second = new NHotRecipe.Stage(stage2, 0.01f, 1e-4f);
-        NHotRecipe.Stage both = new NHotRecipe.Stage(stage1 + stage2, 0.01f, 1e-4f);
+        FineTuning first = new FineTuning(stage1, 0.01f, 1e-4f);
+        FineTuning second = new FineTuning(stage2, 0.01f, 1e-4f);
+        FineTuning both = new FineTuning(stage1 + stage2, 0.01f, 1e-4f);
         long start = System.nanoTime();
         try (Model model = BenchmarkSupport.newModel(arch, architecture)) {
             base.load(model, baseEpochs);
@@ -97,7 +98,7 @@ public final class NHotBenchmark {
                             .optKeepFirstFloat(true).optKeepLastFloat(true).build();
                     QuantizedNetwork qnet = Quantization.wrap(model.getBlock(), config);
                     model.setBlock(qnet);
-                    NHotRecipe.runStage(model, qnet, train, BenchmarkSupport.INPUT, both, steps, true);
+                    both.run(model, qnet, train, BenchmarkSupport.INPUT, true);
                 }
                 default -> NHotRecipe.fineTune(model, train, BenchmarkSupport.INPUT, variant == 2 ? 8 : 4, 2, first, second, true);
             }

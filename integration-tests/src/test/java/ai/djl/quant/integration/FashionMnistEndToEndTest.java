@@ -10,10 +10,8 @@ import ai.djl.quant.quantizers.LloydMax;
 import ai.djl.quant.quantizers.LsqQuantizer;
 import ai.djl.quant.training.ClassifierEvaluation;
 import ai.djl.quant.training.ClassifierTraining;
-import ai.djl.quant.training.QuantizationOptimizer;
+import ai.djl.quant.training.FineTuning;
 import ai.djl.quant.zoo.cv.CompactCnn;
-import ai.djl.training.optimizer.Optimizer;
-import ai.djl.training.tracker.CosineTracker;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.testng.Assert;
@@ -98,9 +96,7 @@ public class FashionMnistEndToEndTest {
             model.load(dir, "cnn");
             QuantizedNetwork qnet = Quantization.wrap(model.getBlock(), config);
             model.setBlock(qnet);
-            Optimizer optimizer =
-                    QuantizationOptimizer.of(qnet, ClassifierTraining.sgdCosine(0.01f, 1e-4f, steps), CosineTracker.builder().setBaseValue(0.01f).optFinalValue(0f).setMaxUpdates(steps).build());
-            ClassifierTraining.fit(model, train, 1, ClassifierTraining.config(optimizer, false), INPUT);
+            new FineTuning(1, 0.01f, 1e-4f).run(model, qnet, train, INPUT, false);
             quantized = ClassifierEvaluation.accuracy(qnet, model.getNDManager(), test);
             model.save(dir, "cnn-w4a4");
         }
