@@ -9,6 +9,7 @@ import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.quant.nn.BlockTree;
 import ai.djl.quant.nn.QuantizedLayer;
+import ai.djl.quant.quantizers.LearnedLevelsQuantizer;
 import ai.djl.quant.quantizers.Quantizer;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
@@ -52,6 +53,7 @@ public final class CostReport {
      * @param macs multiply-accumulates per image
      * @param bitOperations BOPs per image
      * @param shiftAdds shift-add operations per image, or -1 for a float layer
+     * @param levelTable the learned level tables of the layer, or null
      */
     public record LayerCost(
             String path,
@@ -64,7 +66,8 @@ public final class CostReport {
             long storageBytes,
             long macs,
             long bitOperations,
-            long shiftAdds) {}
+            long shiftAdds,
+            float[] levelTable) {}
 
     private final List<LayerCost> layers;
     private final long modelBytes;
@@ -124,7 +127,7 @@ public final class CostReport {
         long macs = w.size() * positions(layer, w);
         return new LayerCost(
                 path, layer.getClass().getSimpleName(), "fp32", w.size(), 32, 32, 32,
-                4 * w.size() + otherBytes(layer), macs, macs * 32 * 32, -1);
+                4 * w.size() + otherBytes(layer), macs, macs * 32 * 32, -1, null);
     }
 
     private static LayerCost quantized(QuantizedLayer layer, String path, ParameterStore store) {
@@ -139,7 +142,8 @@ public final class CostReport {
         return new LayerCost(
                 path, layer.getLayer().getClass().getSimpleName(), layer.describe(), w.size(),
                 wq.getBits(), wq.indexBits(), aBits, storage, macs, macs * wq.getBits() * aBits,
-                digits * positions);
+                digits * positions,
+                wq instanceof LearnedLevelsQuantizer learned ? learned.getLevelTable() : null);
     }
 
     /**
@@ -225,9 +229,10 @@ public final class CostReport {
         for (int i = 0; i < layers.size(); i++) {
             LayerCost l = layers.get(i);
             sb.append(String.format(Locale.ROOT,
-                    "    {\"path\": \"%s\", \"type\": \"%s\", \"quantization\": \"%s\", \"weights\": %d, \"weightBits\": %d, \"indexBits\": %d, \"activationBits\": %d, \"storageBytes\": %d, \"macs\": %d, \"bops\": %d, \"shiftAdds\": %s}%s%n",
+                    "    {\"path\": \"%s\", \"type\": \"%s\", \"quantization\": \"%s\", \"weights\": %d, \"weightBits\": %d, \"indexBits\": %d, \"activationBits\": %d, \"storageBytes\": %d, \"macs\": %d, \"bops\": %d, \"shiftAdds\": %s%s}%s%n",
                     escape(l.path()), l.type(), escape(l.quantization()), l.weights(), l.weightBits(), l.indexBits(), l.activationBits(),
-                    l.storageBytes(), l.macs(), l.bitOperations(), l.shiftAdds() < 0 ? "null" : Long.toString(l.shiftAdds()), i + 1 < layers.size() ? "," : ""));
+                    l.storageBytes(), l.macs(), l.bitOperations(), l.shiftAdds() < 0 ? "null" : Long.toString(l.shiftAdds()),
+                    l.levelTable() == null ? "" : ", \"levels\": " + java.util.Arrays.toString(l.levelTable()), i + 1 < layers.size() ? "," : ""));
         }
         sb.append(String.format(Locale.ROOT, "  ],%n  \"total\": {\"modelBytes\": %d, \"weightBytes\": %d, \"macs\": %d, \"bops\": %d, \"shiftAdds\": %d}%n}%n",
                 modelBytes, weightBytes(), macs(), bitOperations(), shiftAdds()));

@@ -140,6 +140,15 @@ public class LearnedLevelsQuantizer extends Quantizer {
         return gather(x, table(ps, x, false).stopGradient());
     }
 
+    /**
+     * Returns the current level tables, as stored (rows × levels, magnitudes when symmetric).
+     *
+     * @return the table values, row-major
+     */
+    public float[] getLevelTable() {
+        return levels.getArray().toFloatArray();
+    }
+
     @Override
     public int numLevels() {
         return 1 << bits;

@@ -49,6 +49,17 @@ public class CostReportTest {
     }
 
     @Test
+    public void learnedLevelTablesAreExported() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Block cnn = TestModels.init(TestModels.smallCnn(), manager);
+            CostReport report = CostReport.of(Quantization.wrap(cnn, QuantizationConfig.builder().setWeights(ai.djl.quant.quantizers.LearnedLevelsQuantizer.spec(2)).build()));
+            Assert.assertEquals(report.getLayers().get(0).levelTable().length, 8 * 4); // 8 channels x 4 levels
+            Assert.assertTrue(report.toJson().contains("\"levels\": ["), report.toJson());
+            Assert.assertEquals(report.getLayers().get(0).indexBits(), 2);
+        }
+    }
+
+    @Test
     public void nHotUsesFewerShiftAddsAndIndexBits() {
         try (NDManager manager = NDManager.newBaseManager()) {
             Block a = TestModels.init(TestModels.smallCnn(), manager);
