@@ -25,6 +25,9 @@ public class ResNet18Test {
             // 1 stem + 16 3x3 convs + 3 downsample convs + classifier
             Assert.assertEquals(Quantization.listLayers(net).size(), 21);
             Assert.assertEquals(Quantization.listLayers(net).stream().filter(l -> l.kernel().equals("3x3")).count(), 17);
+            // the path the README's mixed-precision example names: stage 2, unit 1, first 3x3 conv
+            Assert.assertTrue(Quantization.listLayers(net).stream().anyMatch(
+                    l -> l.path().equals("05SequentialBlock/01SequentialBlock/01ParallelBlock/01SequentialBlock/01Conv2d")));
         }
     }
 
