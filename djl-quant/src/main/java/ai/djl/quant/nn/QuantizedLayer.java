@@ -40,6 +40,7 @@ public abstract class QuantizedLayer extends AbstractBlock {
     protected final Quantizer weightQuantizer;
     protected final Quantizer inputQuantizer;
     private final String path;
+    private boolean prequantizedWeights;
 
     /**
      * Wraps a layer.
@@ -135,7 +136,8 @@ public abstract class QuantizedLayer extends AbstractBlock {
         }
         NDArray w = parameterStore.getValue(weight, x.getDevice(), training);
         NDArray b = parameterStore.getValue(bias, x.getDevice(), training);
-        return apply(x, weightQuantizer.quantize(parameterStore, w, training, batch), b);
+        NDArray wq = prequantizedWeights ? w : weightQuantizer.quantize(parameterStore, w, training, batch);
+        return apply(x, wq, b);
     }
 
     @Override
@@ -166,6 +168,16 @@ public abstract class QuantizedLayer extends AbstractBlock {
     @Override
     protected void saveMetadata(DataOutputStream os) throws IOException {
         saveInputShapes(os);
+    }
+
+    /**
+     * Declares that the weight parameter already holds hard-quantized values (as loaded from a
+     * packed model), so the weight quantizer is skipped.
+     *
+     * @param prequantized true when the weights are already quantized
+     */
+    public void setPrequantizedWeights(boolean prequantized) {
+        this.prequantizedWeights = prequantized;
     }
 
     /**

@@ -69,6 +69,12 @@ public class BinaryQuantizer extends Quantizer {
     }
 
     @Override
+    public Codebook codebook(ParameterStore parameterStore, NDArray w) {
+        NDArray alpha = perScale(w, t -> t.abs().mean(new int[] {1}, true));
+        return encode(parameterStore, w, alpha, new float[] {-1f, 1f});
+    }
+
+    @Override
     public int numLevels() {
         return 2;
     }

@@ -140,6 +140,14 @@ public class LearnedLevelsQuantizer extends Quantizer {
         return gather(x, table(ps, x, false).stopGradient());
     }
 
+    @Override
+    public Codebook codebook(ParameterStore parameterStore, NDArray w) {
+        NDArray table = table(parameterStore, w, false).stopGradient();
+        float[] normalised = quantizeHard(parameterStore, w.stopGradient()).toFloatArray();
+        int tableRows = (int) table.getShape().get(0);
+        return Codebook.of(normalised, table.toFloatArray(), tableRows, new float[] {1f}, (int) w.getShape().get(0));
+    }
+
     /**
      * Returns the current level tables, as stored (rows × levels, magnitudes when symmetric).
      *

@@ -68,6 +68,17 @@ public abstract class LearnedStepQuantizer extends Quantizer {
         return w.getManager().create(table).take(w.getManager(), index);
     }
 
+    @Override
+    public Codebook codebook(ParameterStore parameterStore, NDArray w) {
+        NDArray s = parameterStore.getValue(step, w.getDevice(), false).stopGradient();
+        int[] ints = levels.levels();
+        float[] values = new float[ints.length];
+        for (int i = 0; i < ints.length; i++) {
+            values[i] = ints[i];
+        }
+        return encode(parameterStore, w, s, values);
+    }
+
     /**
      * Returns the level set.
      *

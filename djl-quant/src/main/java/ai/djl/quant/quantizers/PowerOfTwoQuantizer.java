@@ -105,6 +105,25 @@ public class PowerOfTwoQuantizer extends Quantizer {
     }
 
     @Override
+    public Codebook codebook(ParameterStore parameterStore, NDArray w) {
+        NDArray alpha = parameterStore.getValue(scale, w.getDevice(), false).stopGradient();
+        int powers = 1 - minExponent();
+        float[] levels = new float[numLevels()];
+        int i = 0;
+        if (signed) {
+            for (int e = 0; e >= minExponent(); e--) {
+                levels[i++] = -(float) Math.pow(2, e);
+            }
+        }
+        levels[i++] = 0f;
+        for (int e = minExponent(); e <= 0; e++) {
+            levels[i++] = (float) Math.pow(2, e);
+        }
+        assert i == (signed ? 2 * powers + 1 : powers + 1);
+        return encode(parameterStore, w, alpha, levels);
+    }
+
+    @Override
     public int numLevels() {
         int powers = 1 - minExponent();
         return signed ? 2 * powers + 1 : powers + 1;

@@ -329,6 +329,35 @@ public abstract class Quantizer extends AbstractBlock {
     }
 
     /**
+     * Returns the hard-quantized weights as integer codes, level tables and scales, for packed
+     * storage; {@code decode()} reproduces the deploy-mode output exactly.
+     *
+     * @param parameterStore the parameter store
+     * @param w the weights
+     * @return the codebook
+     * @throws UnsupportedOperationException for a quantizer without a level table
+     */
+    public Codebook codebook(ParameterStore parameterStore, NDArray w) {
+        throw new UnsupportedOperationException(
+                layerName + ": " + getClass().getSimpleName() + " cannot be stored as packed codes.");
+    }
+
+    /**
+     * Encodes the hard-quantized weights given their row scales and the sorted level table.
+     *
+     * @param parameterStore the parameter store
+     * @param w the weights
+     * @param scale the scale per row (or a single one), broadcastable to {@code w}
+     * @param levels the sorted level values of {@code hard / scale}
+     * @return the codebook
+     */
+    protected Codebook encode(ParameterStore parameterStore, NDArray w, NDArray scale, float[] levels) {
+        NDArray hard = quantizeHard(parameterStore, w.stopGradient());
+        float[] normalised = hard.div(scale).toFloatArray();
+        return Codebook.of(normalised, levels, 1, scale.toFloatArray(), (int) w.getShape().get(0));
+    }
+
+    /**
      * Returns a one-line description of the method and its settings, used in summaries and to
      * detect a saved model loaded with a different configuration.
      *

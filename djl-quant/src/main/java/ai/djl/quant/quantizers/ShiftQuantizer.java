@@ -338,6 +338,23 @@ public class ShiftQuantizer extends Quantizer {
     }
 
     @Override
+    public Codebook codebook(ParameterStore parameterStore, NDArray w) {
+        if (sigma0 == null) {
+            return super.codebook(parameterStore, w);
+        }
+        NDArray s0 = parameterStore.getValue(sigma0, w.getDevice(), false).stopGradient().mul(3);
+        int half = 1 << (bits - 1);
+        float[] levels = new float[2 * half];
+        for (int k = 0; k < half; k++) {
+            // magnitudes in increasing order: the shift grid 2^-(2^s-1) … 1, or k/2^(q-1)
+            float magnitude = grid == Grid.SHIFT ? (float) Math.pow(2, k - (half - 1)) : (k + 1f) / half;
+            levels[half + k] = magnitude;
+            levels[half - 1 - k] = -magnitude;
+        }
+        return encode(parameterStore, w, s0, levels);
+    }
+
+    @Override
     public int numLevels() {
         return 1 << bits; // 2^(bits-1) magnitudes on each side, no zero, for both grids
     }

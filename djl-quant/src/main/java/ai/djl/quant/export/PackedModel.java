@@ -1,0 +1,221 @@
+package ai.djl.quant.export;
+
+import ai.djl.MalformedModelException;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.quant.nn.QuantizedLayer;
+import ai.djl.quant.nn.QuantizedNetwork;
+import ai.djl.quant.quantizers.Codebook;
+import ai.djl.quant.quantizers.Quantizer;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.zip.CRC32;
+import java.util.zip.CheckedOutputStream;
+
+/**
+ * The packed model format: every quantized weight tensor stored as integer codes bit-packed at
+ * their real width ({@code ceil(log2 |levels|)} bits) with its level table and per-channel scales;
+ * every other parameter (biases, BatchNorm, quantizer steps) as float32.
+ *
+ * <p>Layout (big-endian): magic {@code DJLQPACK}, version, entry count, then per parameter its
+ * name, shape and either float data or (bits, level tables, scales, packed codes); a CRC-32 of all
+ * that ends the file. Writes go to a temporary file renamed into place, so a crash never leaves a
+ * half-written model under the final name.
+ *
+ * <p>Loading fills a model built and wrapped with the same configuration; its weights then hold
+ * the hard-quantized values, its quantizers are in deploy mode, and its outputs equal those of the
+ * fake-quantized model in deploy mode.
+ */
+public final class PackedModel {
+
+    /** The format version this code writes and reads. */
+    public static final int VERSION = 1;
+
+    private static final byte[] MAGIC = "DJLQPACK".getBytes(StandardCharsets.US_ASCII);
+    private static final byte FLOAT = 0;
+    private static final byte PACKED = 1;
+
+    private PackedModel() {}
+
+    /**
+     * Writes a wrapped, initialized and calibrated model.
+     *
+     * @param network the model
+     * @param file the target file
+     * @return the file size in bytes
+     * @throws IOException when writing fails
+     */
+    public static long write(QuantizedNetwork network, Path file) throws IOException {
+        Map<Parameter, QuantizedLayer> quantized = quantizedWeights(network);
+        Path dir = file.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+        CRC32 crc = new CRC32();
+        try (OutputStream raw = Files.newOutputStream(tmp);
+                NDManager scope = network.getParameters().get(0).getValue().getArray().getManager().newSubManager()) {
+            CheckedOutputStream checked = new CheckedOutputStream(new BufferedOutputStream(raw, 1 << 16), crc);
+            DataOutputStream out = new DataOutputStream(checked);
+            ParameterStore store = new ParameterStore(scope, false);
+            out.write(MAGIC);
+            out.writeInt(VERSION);
+            out.writeInt(network.getParameters().size());
+            for (Pair<String, Parameter> pair : network.getParameters()) {
+                Parameter p = pair.getValue();
+                out.writeUTF(pair.getKey());
+                long[] shape = p.getArray().getShape().getShape();
+                out.writeInt(shape.length);
+                for (long d : shape) {
+                    out.writeLong(d);
+                }
+                QuantizedLayer layer = quantized.get(p);
+                if (layer == null) {
+                    out.writeByte(FLOAT);
+                    writeFloats(out, p.getArray().toFloatArray());
+                } else {
+                    out.writeByte(PACKED);
+                    scope.tempAttachAll(p.getArray());
+                    writeCodebook(out, layer.getWeightQuantizer().codebook(store, p.getArray()));
+                }
+            }
+            out.flush();
+            new DataOutputStream(raw).writeLong(crc.getValue());
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        return Files.size(file);
+    }
+
+    /**
+     * Loads a packed file into a model built and wrapped with the configuration it was written
+     * from, and initialized.
+     *
+     * @param network the model
+     * @param file the packed file
+     * @throws IOException when the file cannot be read, is truncated or corrupt
+     * @throws MalformedModelException when it is another format version or another model
+     */
+    public static void read(QuantizedNetwork network, Path file) throws IOException, MalformedModelException {
+        if (!network.isInitialized()) {
+            throw new IllegalStateException("Initialize the wrapped model before loading " + file);
+        }
+        byte[] bytes = Files.readAllBytes(file);
+        if (bytes.length < MAGIC.length + 16 || !Arrays.equals(Arrays.copyOf(bytes, MAGIC.length), MAGIC)) {
+            throw new MalformedModelException(file + " is not a djl-quant packed model (no DJLQPACK header).");
+        }
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes, MAGIC.length, bytes.length - MAGIC.length));
+        int version = in.readInt();
+        if (version != VERSION) {
+            throw new MalformedModelException(
+                    file + " has packed format version " + version + "; this djl-quant reads version " + VERSION + ".");
+        }
+        CRC32 crc = new CRC32();
+        crc.update(bytes, 0, bytes.length - 8);
+        long stored = new DataInputStream(new ByteArrayInputStream(bytes, bytes.length - 8, 8)).readLong();
+        if (stored != crc.getValue()) {
+            throw new IOException(file + " is corrupt or truncated: its checksum does not match. Write it again.");
+        }
+        Map<Parameter, QuantizedLayer> quantized = quantizedWeights(network);
+        Map<String, Parameter> byName = network.getParameters().toMap();
+        try {
+            int entries = in.readInt();
+            if (entries != byName.size()) {
+                throw new MalformedModelException(
+                        file + " holds " + entries + " parameters but the model has " + byName.size()
+                                + "; build and wrap the model as it was when packed.");
+            }
+            for (int e = 0; e < entries; e++) {
+                String name = in.readUTF();
+                Parameter p = byName.get(name);
+                if (p == null) {
+                    throw new MalformedModelException(
+                            file + ": parameter " + name + " is not in this model; build and wrap it as it was when packed.");
+                }
+                long[] shape = new long[in.readInt()];
+                for (int d = 0; d < shape.length; d++) {
+                    shape[d] = in.readLong();
+                }
+                if (!new Shape(shape).equals(p.getArray().getShape())) {
+                    throw new MalformedModelException(
+                            file + ": parameter " + name + " has shape " + new Shape(shape) + " in the file but "
+                                    + p.getArray().getShape() + " in the model.");
+                }
+                byte kind = in.readByte();
+                float[] values = kind == PACKED ? readCodebook(in).decode() : readFloats(in);
+                p.getArray().set(values);
+                QuantizedLayer layer = quantized.get(p);
+                if (layer != null) {
+                    layer.setPrequantizedWeights(kind == PACKED);
+                }
+            }
+        } catch (EOFException e) {
+            throw new IOException(file + " is truncated.", e);
+        }
+        for (Quantizer q : network.getQuantizers()) {
+            q.markCalibrated();
+        }
+        network.setDeployMode(true);
+    }
+
+    private static Map<Parameter, QuantizedLayer> quantizedWeights(QuantizedNetwork network) {
+        Map<Parameter, QuantizedLayer> map = new IdentityHashMap<>();
+        for (QuantizedLayer layer : network.getQuantizedLayers()) {
+            map.put(layer.getWeight(), layer);
+        }
+        return map;
+    }
+
+    private static void writeFloats(DataOutputStream out, float[] values) throws IOException {
+        out.writeInt(values.length);
+        for (float v : values) {
+            out.writeFloat(v);
+        }
+    }
+
+    private static float[] readFloats(DataInputStream in) throws IOException {
+        float[] values = new float[in.readInt()];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = in.readFloat();
+        }
+        return values;
+    }
+
+    private static void writeCodebook(DataOutputStream out, Codebook book) throws IOException {
+        out.writeInt(book.indexBits());
+        out.writeInt(book.tableRows());
+        writeFloats(out, book.levels());
+        writeFloats(out, book.scales());
+        out.writeInt(book.rows());
+        out.writeInt(book.codes().length);
+        byte[] packed = BitPacking.pack(book.codes(), book.indexBits());
+        out.write(packed);
+    }
+
+    private static Codebook readCodebook(DataInputStream in) throws IOException {
+        int bits = in.readInt();
+        int tableRows = in.readInt();
+        float[] levels = readFloats(in);
+        float[] scales = readFloats(in);
+        int rows = in.readInt();
+        int count = in.readInt();
+        byte[] packed = new byte[BitPacking.packedBytes(count, bits)];
+        in.readFully(packed);
+        return new Codebook(levels, tableRows, scales, rows, BitPacking.unpack(packed, count, bits));
+    }
+}

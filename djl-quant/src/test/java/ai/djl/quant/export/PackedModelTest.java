@@ -1,0 +1,157 @@
+package ai.djl.quant.export;
+
+import ai.djl.MalformedModelException;
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.quant.Quantization;
+import ai.djl.quant.QuantizationConfig;
+import ai.djl.quant.TestModels;
+import ai.djl.quant.nn.QuantizedLayer;
+import ai.djl.quant.nn.QuantizedNetwork;
+import ai.djl.quant.quantizers.BinaryQuantizer;
+import ai.djl.quant.quantizers.ChannelBalancedQuantizer;
+import ai.djl.quant.quantizers.LearnedLevelsQuantizer;
+import ai.djl.quant.quantizers.LsqQuantizer;
+import ai.djl.quant.quantizers.NHotQuantizer;
+import ai.djl.quant.quantizers.PowerOfTwoQuantizer;
+import ai.djl.quant.quantizers.ShiftQuantizer;
+import ai.djl.training.ParameterStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import org.testng.Assert;
+import org.testng.annotations.DataProvider;
+import org.testng.annotations.Test;
+
+public class PackedModelTest {
+
+    @DataProvider
+    public Object[][] configs() {
+        return new Object[][] {
+            {QuantizationConfig.builder().setWeights(LsqQuantizer.spec(4)).optActivations(LsqQuantizer.spec(4)).build()},
+            {QuantizationConfig.builder().setWeights(ShiftQuantizer.shiftSpec(2)).optActivations(ShiftQuantizer.shiftSpec(2)).build()},
+            {QuantizationConfig.builder().setWeights(ShiftQuantizer.uniformSpec(4)).build()},
+            {QuantizationConfig.builder().setWeights(NHotQuantizer.spec(8, 2)).optActivations(NHotQuantizer.spec(8, 2)).build()},
+            {QuantizationConfig.builder().setWeights(LearnedLevelsQuantizer.spec(3))
+                    .optActivations(ChannelBalancedQuantizer.spec(4, ChannelBalancedQuantizer.Objective.MSE)).build()},
+            {QuantizationConfig.builder().setWeights(BinaryQuantizer.spec()).build()},
+            {QuantizationConfig.builder().setWeights(PowerOfTwoQuantizer.spec(4)).build()},
+        };
+    }
+
+    /** A wrapped, calibrated small CNN in deploy mode, and its output on a fixed input. */
+    private static float[] prepare(Model model, QuantizationConfig config, float[] input) {
+        model.setBlock(TestModels.smallCnn());
+        TestModels.init(model.getBlock(), model.getNDManager());
+        QuantizedNetwork qnet = Quantization.wrap(model.getBlock(), config);
+        model.setBlock(qnet);
+        NDArray x = model.getNDManager().create(input, TestModels.INPUT);
+        ParameterStore store = new ParameterStore(model.getNDManager(), false);
+        qnet.forward(store, new NDList(x), true);
+        qnet.setDeployMode(true);
+        return qnet.forward(store, new NDList(x), false).head().toFloatArray();
+    }
+
+    private static float[] input() {
+        Random random = new Random(3);
+        float[] x = new float[(int) TestModels.INPUT.size()];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) random.nextGaussian();
+        }
+        return x;
+    }
+
+    @Test(dataProvider = "configs")
+    public void packedModelReproducesTheFakeQuantizedOutputs(QuantizationConfig config) throws Exception {
+        Path file = Files.createTempDirectory("packed").resolve("model.djlq");
+        float[] x = input();
+        float[] expected;
+        long ideal = 0;
+        try (Model model = Model.newInstance("m")) {
+            expected = prepare(model, config, x);
+            QuantizedNetwork qnet = (QuantizedNetwork) model.getBlock();
+            long size = PackedModel.write(qnet, file);
+            long floats = 0;
+            for (var p : qnet.getParameters().values()) {
+                floats += p.getArray().size();
+            }
+            for (QuantizedLayer layer : qnet.getQuantizedLayers()) {
+                long n = layer.getWeight().getArray().size();
+                floats -= n;
+                ideal += (n * layer.getWeightQuantizer().indexBits() + 7) / 8;
+            }
+            ideal += 4 * floats;
+            Assert.assertTrue(size < ideal + 4096, size + " bytes vs ideal " + ideal);
+        }
+        try (Model model = Model.newInstance("m")) {
+            model.setBlock(TestModels.smallCnn());
+            TestModels.init(model.getBlock(), model.getNDManager());
+            QuantizedNetwork qnet = Quantization.wrap(model.getBlock(), config);
+            model.setBlock(qnet);
+            PackedModel.read(qnet, file);
+            NDArray in = model.getNDManager().create(x, TestModels.INPUT);
+            float[] actual = qnet.forward(new ParameterStore(model.getNDManager(), false), new NDList(in), false).head().toFloatArray();
+            Assert.assertEquals(actual, expected);
+        }
+    }
+
+    @Test
+    public void corruptTruncatedOrForeignFilesFailClearly() throws Exception {
+        QuantizationConfig config = (QuantizationConfig) configs()[0][0];
+        Path dir = Files.createTempDirectory("packed");
+        Path file = dir.resolve("model.djlq");
+        try (Model model = Model.newInstance("m")) {
+            prepare(model, config, input());
+            PackedModel.write((QuantizedNetwork) model.getBlock(), file);
+        }
+        byte[] good = Files.readAllBytes(file);
+        Path corrupt = dir.resolve("corrupt.djlq");
+        byte[] flipped = good.clone();
+        flipped[good.length / 2] ^= 0x10;
+        Files.write(corrupt, flipped);
+        Path truncated = dir.resolve("truncated.djlq");
+        Files.write(truncated, java.util.Arrays.copyOf(good, good.length - 100));
+        Path version = dir.resolve("version.djlq");
+        byte[] v2 = good.clone();
+        v2[11] = 2; // the version int follows the 8-byte magic
+        Files.write(version, v2);
+        Path foreign = dir.resolve("foreign.djlq");
+        Files.writeString(foreign, "hello");
+
+        try (Model model = Model.newInstance("m")) {
+            model.setBlock(TestModels.smallCnn());
+            TestModels.init(model.getBlock(), model.getNDManager());
+            QuantizedNetwork qnet = Quantization.wrap(model.getBlock(), config);
+            IOException e = Assert.expectThrows(IOException.class, () -> PackedModel.read(qnet, corrupt));
+            Assert.assertTrue(e.getMessage().contains("corrupt.djlq") && e.getMessage().contains("checksum"), e.getMessage());
+            Assert.expectThrows(IOException.class, () -> PackedModel.read(qnet, truncated));
+            MalformedModelException m = Assert.expectThrows(MalformedModelException.class, () -> PackedModel.read(qnet, version));
+            Assert.assertTrue(m.getMessage().contains("version 2"), m.getMessage());
+            Assert.expectThrows(MalformedModelException.class, () -> PackedModel.read(qnet, foreign));
+        }
+        try (Model model = Model.newInstance("m")) {
+            model.setBlock(TestModels.smallCnn());
+            TestModels.init(model.getBlock(), model.getNDManager());
+            QuantizedNetwork other = Quantization.wrap(model.getBlock(), QuantizationConfig.builder().setWeights(LsqQuantizer.spec(4)).build());
+            MalformedModelException m = Assert.expectThrows(MalformedModelException.class, () -> PackedModel.read(other, file));
+            Assert.assertTrue(m.getMessage().contains("model.djlq"), m.getMessage());
+        }
+    }
+
+    @Test
+    public void bitPackingRoundTrip() {
+        Random random = new Random(1);
+        for (int bits = 1; bits <= 9; bits++) {
+            int[] codes = new int[101];
+            for (int i = 0; i < codes.length; i++) {
+                codes[i] = random.nextInt(1 << bits);
+            }
+            byte[] packed = BitPacking.pack(codes, bits);
+            Assert.assertEquals(packed.length, (101 * bits + 7) / 8);
+            Assert.assertEquals(BitPacking.unpack(packed, codes.length, bits), codes);
+        }
+        Assert.expectThrows(IllegalArgumentException.class, () -> BitPacking.pack(new int[] {4}, 2));
+    }
+}
