@@ -7,6 +7,7 @@ import ai.djl.quant.Quantization;
 import ai.djl.quant.QuantizationConfig;
 import ai.djl.quant.data.FashionMnistDataset;
 import ai.djl.quant.nn.QuantizedNetwork;
+import ai.djl.quant.quantizers.QuantizerSpec;
 import ai.djl.quant.quantizers.ShiftQuantizer;
 import ai.djl.quant.training.Checkpoints;
 import ai.djl.quant.training.ClassifierEvaluation;
@@ -41,6 +42,9 @@ public final class ShiftBenchmark {
     private static final int BATCH = BenchmarkSupport.BATCH;
     private static final Shape INPUT = BenchmarkSupport.INPUT;
     private static final Supplier<Block> RESNET = () -> ResNet18.builder().build();
+    /** Our option: nearest rounding in the log domain instead of the reference's ceiling. */
+    private static final QuantizerSpec NEAREST =
+            ShiftQuantizer.spec(ShiftQuantizer.Grid.SHIFT, 3, ShiftQuantizer.Rounding.NEAREST, true);
 
     private record Variant(String name, QuantizationConfig config) {}
 
@@ -66,7 +70,9 @@ public final class ShiftBenchmark {
                         new Variant("shift s=2, W only", ShiftRecipe.shift(2, false)),
                         new Variant("shift s=2, W+A", ShiftRecipe.shift(2, true)),
                         new Variant("uniform 4-bit, W+A", ShiftRecipe.config(ShiftQuantizer.uniformSpec(4), ShiftQuantizer.uniformSpec(4))),
-                        new Variant("binary (s=0), W only", ShiftRecipe.shift(0, false)));
+                        new Variant("binary (s=0), W only", ShiftRecipe.shift(0, false)),
+                        new Variant("shift s=2, W only, nearest", ShiftRecipe.config(NEAREST, null)),
+                        new Variant("shift s=2, W+A, nearest", ShiftRecipe.config(NEAREST, NEAREST)));
         StringBuilder table = new StringBuilder();
         table.append(String.format(Locale.ROOT, "| %-22s | %-12s | %-14s | %-6s | %-8s |%n", "model", "top-1 % hard", "top-1 % at λ", "epochs", "wall s"));
         table.append("|---|---|---|---|---|\n");
