@@ -127,6 +127,12 @@ public abstract class LearnedStepQuantizer extends Quantizer {
             ParameterStore parameterStore, NDArray x, boolean training) {
         NDArray s = parameterStore.getValue(step, x.getDevice(), training);
         double g = 1.0 / Math.sqrt((double) elementsPerScale(x) * qp());
+        if (levels instanceof UniformLevels) {
+            NDArray fused = FusedFakeQuantize.apply(x, s, qn(), qp(), perChannel, g);
+            if (fused != null) {
+                return fused;
+            }
+        }
         return lsq(x, s, levels, g);
     }
 

@@ -5,6 +5,7 @@ import static ai.djl.quant.quantizers.QuantizerTesting.assertClose;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
 import org.testng.Assert;
 import org.testng.annotations.Test;
 
@@ -26,17 +27,36 @@ public class LsqQuantizerTest {
     }
 
     @Test
-    public void gradientIsStraightThroughInsideAndScaledStepGradient() {
+    public void elementwiseGradientIsStraightThroughInsideAndScaledStepGradient() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            NDArray x = manager.create(X);
+            NDArray step = manager.create(new float[] {0.5f});
+            x.setRequiresGradient(true);
+            step.setRequiresGradient(true);
+            double g = 1 / Math.sqrt(10 * 7);
+            try (GradientCollector gc = manager.getEngine().newGradientCollector()) {
+                NDArray y = LearnedStepQuantizer.lsq(x, step, new UniformLevels(-8, 7), g);
+                gc.backward(y.sum());
+            }
+            assertClose(x.getGradient().toFloatArray(), new float[] {1, 1, 1, 1, 1, 1, 0, 1, 0, 1});
+            // sum over elements of (round(v) - v) inside, Qp / Qn outside, times 1/sqrt(numel*Qp)
+            double perElement = -0.48 - 0.5 + 0.48 + 0.5 + 7 - 8;
+            Assert.assertEquals(step.getGradient().getFloat(0), perElement * g, 1e-6);
+        }
+    }
+
+    @Test
+    public void fusedKernelDiffersOnlyWithinHalfAStepBeyondTheRange() {
         try (NDManager manager = NDManager.newBaseManager()) {
             LsqQuantizer q = LsqQuantizer.builder().setBits(4).optPerChannel(false).build();
             NDArray x = manager.create(X);
             QuantizerTesting.init(q, manager, x, "step", 0.5f);
             QuantizerTesting.Pass pass = QuantizerTesting.run(q, manager, x, "step");
-            assertClose(pass.inputGradient(), new float[] {1, 1, 1, 1, 1, 1, 0, 1, 0, 1});
-            // sum over elements of (round(v) - v) inside, Qp / Qn outside, times 1/sqrt(numel*Qp)
-            double perElement = -0.48 - 0.5 + 0.48 + 0.5 + 7 - 8;
-            double expected = perElement / Math.sqrt(10 * 7);
-            Assert.assertEquals(pass.parameterGradient()[0], expected, 1e-6);
+            assertClose(pass.value(), new float[] {0, 0, 0, 0.5f, 0, 3.5f, 3.5f, -4f, -4f, 1f});
+            // 3.6 = 7.2 steps rounds to 7, the end level: PyTorch's kernel counts it inside
+            assertClose(pass.inputGradient(), new float[] {1, 1, 1, 1, 1, 1, 1, 1, 0, 1});
+            double perElement = -0.48 - 0.5 + 0.48 + 0.5 + (7 - 7.2) - 8;
+            Assert.assertEquals(pass.parameterGradient()[0], perElement / Math.sqrt(10 * 7), 1e-5);
         }
     }
 
