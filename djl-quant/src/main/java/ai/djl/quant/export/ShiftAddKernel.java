@@ -1,0 +1,194 @@
+package ai.djl.quant.export;
+
+import ai.djl.quant.quantizers.Codebook;
+import ai.djl.quant.quantizers.NHotLevels;
+
+/**
+ * Multiplication-free convolution and linear kernels for models whose weights are integers times a
+ * per-channel scale (uniform, power-of-two, shift and n-hot quantizers): every weight is decomposed
+ * into its non-adjacent signed digits once, and the inner loops only shift and add integer
+ * activations into an int32 accumulator. The scales are applied once per output value.
+ *
+ * <pre>
+ *   y[n, o, p] = s_w[o] · s_a · Σ_{c, k} Σ_{(shift, sign) ∈ NAF(m[o, c, k])} sign · (x[n, c, p+k] &lt;&lt; shift) + b[o]
+ * </pre>
+ *
+ * <p>{@link #operations()} counts the shift-adds performed: one per non-zero digit and input
+ * position, the quantity {@link CostReport} predicts.
+ */
+public final class ShiftAddKernel {
+
+    private final int outChannels;
+    private final int inPerGroup;
+    private final int kh;
+    private final int kw;
+    private final int groups;
+    /** Per output channel, per weight position: the digits as (shift, sign) packed into shorts. */
+    private final short[][][] digits;
+    private final float[] outputScale;
+    private long operations;
+
+    /**
+     * Prepares the kernel from a weight codebook whose levels are integers after multiplying by a
+     * power of two; that power of two moves into the scales.
+     *
+     * @param weights the codebook of a weight tensor (outChannels, inPerGroup, kh, kw), or (out, in)
+     * @param shape the weight shape
+     * @param groups the convolution groups (1 for linear)
+     * @param activationScale the step of the integer activations
+     * @throws IllegalArgumentException when a level is not a dyadic rational (learned levels)
+     */
+    public ShiftAddKernel(Codebook weights, long[] shape, int groups, float activationScale) {
+        outChannels = (int) shape[0];
+        inPerGroup = (int) shape[1];
+        kh = shape.length > 2 ? (int) shape[2] : 1;
+        kw = shape.length > 3 ? (int) shape[3] : 1;
+        this.groups = groups;
+        int exponent = commonExponent(weights.levels());
+        float unit = (float) Math.pow(2, -exponent);
+        int perRow = inPerGroup * kh * kw;
+        digits = new short[outChannels][perRow][];
+        outputScale = new float[outChannels];
+        int k = weights.levelCount();
+        for (int o = 0; o < outChannels; o++) {
+            int table = weights.tableRows() == 1 ? 0 : o * k;
+            float scale = weights.scales().length == 1 ? weights.scales()[0] : weights.scales()[o];
+            outputScale[o] = scale * unit * activationScale;
+            for (int i = 0; i < perRow; i++) {
+                float level = weights.levels()[table + weights.codes()[o * perRow + i]];
+                digits[o][i] = naf(Math.round(level * (float) Math.pow(2, exponent)));
+            }
+        }
+    }
+
+    /**
+     * The smallest e ≥ 0 such that every level times 2^e is an integer, up to 16: beyond, the
+     * levels are not a shift grid (every float is dyadic, so a bound is what makes this a test).
+     */
+    private static int commonExponent(float[] levels) {
+        for (int e = 0; e <= 16; e++) {
+            boolean integral = true;
+            for (float l : levels) {
+                double scaled = l * Math.pow(2, e);
+                if (scaled != Math.rint(scaled)) {
+                    integral = false;
+                    break;
+                }
+            }
+            if (integral) {
+                return e;
+            }
+        }
+        throw new IllegalArgumentException(
+                "weight levels are not integers times a power of two (learned levels?): no shift-add form");
+    }
+
+    /** The non-adjacent form of m as (shift << 1 | negative) entries. */
+    private static short[] naf(long m) {
+        short[] out = new short[NHotLevels.nafWeight(m)];
+        long v = Math.abs(m);
+        boolean negative = m < 0;
+        int shift = 0;
+        int n = 0;
+        while (v != 0) {
+            if ((v & 1) == 1) {
+                long digit = 2 - (v & 3);
+                v -= digit;
+                boolean minus = (digit < 0) != negative;
+                out[n++] = (short) (shift << 1 | (minus ? 1 : 0));
+            }
+            v >>= 1;
+            shift++;
+        }
+        return out;
+    }
+
+    /**
+     * Runs a 2-D convolution on integer activations.
+     *
+     * @param x activation codes (batch, channels, height, width), row-major
+     * @param shape the input shape
+     * @param stride the stride (same on both axes)
+     * @param padding the zero padding (same on both axes)
+     * @param bias the bias per output channel, or null
+     * @return the float output (batch, outChannels, outH, outW)
+     */
+    public float[] conv2d(int[] x, long[] shape, int stride, int padding, float[] bias) {
+        int batch = (int) shape[0];
+        int channels = (int) shape[1];
+        int h = (int) shape[2];
+        int w = (int) shape[3];
+        int oh = (h + 2 * padding - kh) / stride + 1;
+        int ow = (w + 2 * padding - kw) / stride + 1;
+        int outPerGroup = outChannels / groups;
+        float[] y = new float[batch * outChannels * oh * ow];
+        for (int n = 0; n < batch; n++) {
+            for (int o = 0; o < outChannels; o++) {
+                int firstChannel = (o / outPerGroup) * inPerGroup;
+                for (int i = 0; i < oh; i++) {
+                    for (int j = 0; j < ow; j++) {
+                        int acc = 0;
+                        int wi = 0;
+                        for (int c = 0; c < inPerGroup; c++) {
+                            int plane = (n * channels + firstChannel + c) * h;
+                            for (int u = 0; u < kh; u++) {
+                                int row = i * stride - padding + u;
+                                for (int v = 0; v < kw; v++, wi++) {
+                                    int col = j * stride - padding + v;
+                                    if (row < 0 || row >= h || col < 0 || col >= w) {
+                                        continue;
+                                    }
+                                    int a = x[(plane + row) * w + col];
+                                    for (short d : digits[o][wi]) {
+                                        int term = a << (d >> 1);
+                                        acc += (d & 1) == 0 ? term : -term;
+                                        operations++;
+                                    }
+                                }
+                            }
+                        }
+                        y[((n * outChannels + o) * oh + i) * ow + j] =
+                                acc * outputScale[o] + (bias == null ? 0 : bias[o]);
+                    }
+                }
+            }
+        }
+        return y;
+    }
+
+    /**
+     * Runs a linear layer on integer activations.
+     *
+     * @param x activation codes (batch, features)
+     * @param batch the batch size
+     * @param bias the bias, or null
+     * @return the output (batch, outChannels)
+     */
+    public float[] linear(int[] x, int batch, float[] bias) {
+        float[] y = new float[batch * outChannels];
+        for (int n = 0; n < batch; n++) {
+            for (int o = 0; o < outChannels; o++) {
+                int acc = 0;
+                for (int i = 0; i < inPerGroup; i++) {
+                    int a = x[n * inPerGroup + i];
+                    for (short d : digits[o][i]) {
+                        int term = a << (d >> 1);
+                        acc += (d & 1) == 0 ? term : -term;
+                        operations++;
+                    }
+                }
+                y[n * outChannels + o] = acc * outputScale[o] + (bias == null ? 0 : bias[o]);
+            }
+        }
+        return y;
+    }
+
+    /**
+     * Returns the shift-add operations performed so far (zero-padding positions skipped).
+     *
+     * @return the count
+     */
+    public long operations() {
+        return operations;
+    }
+}
