@@ -7,7 +7,6 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Blocks;
 import ai.djl.nn.ParallelBlock;
 import ai.djl.nn.SequentialBlock;
-import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.pooling.Pool;
@@ -47,18 +46,6 @@ public final class MobileNetV2 {
         return value < 0.9 * channels * multiplier ? value + 8 : value;
     }
 
-    private static Conv2d conv(int filters, int kernel, int stride, int groups) {
-        int pad = kernel / 2;
-        return Conv2d.builder()
-                .setFilters(filters)
-                .setKernelShape(new Shape(kernel, kernel))
-                .optStride(new Shape(stride, stride))
-                .optPadding(new Shape(pad, pad))
-                .optGroups(groups)
-                .optBias(false)
-                .build();
-    }
-
     /**
      * One inverted residual block.
      *
@@ -72,12 +59,12 @@ public final class MobileNetV2 {
         int hidden = in * expansion;
         SequentialBlock body = new SequentialBlock();
         if (expansion != 1) {
-            body.add(conv(hidden, 1, 1, 1)).add(BatchNorm.builder().build()).add(Activation.relu6Block());
+            body.add(Convolutions.conv(hidden, 1, 1, 1)).add(BatchNorm.builder().build()).add(Activation.relu6Block());
         }
-        body.add(conv(hidden, 3, stride, hidden))
+        body.add(Convolutions.conv(hidden, 3, stride, hidden))
                 .add(BatchNorm.builder().build())
                 .add(Activation.relu6Block())
-                .add(conv(out, 1, 1, 1))
+                .add(Convolutions.conv(out, 1, 1, 1))
                 .add(BatchNorm.builder().build());
         if (stride == 1 && in == out) {
             return new ParallelBlock(
@@ -144,7 +131,7 @@ public final class MobileNetV2 {
             int in = scaled(32, widthMultiplier);
             SequentialBlock net =
                     new SequentialBlock()
-                            .add(conv(in, 3, firstStride, 1))
+                            .add(Convolutions.conv(in, 3, firstStride, 1))
                             .add(BatchNorm.builder().build())
                             .add(Activation.relu6Block());
             for (int[] stage : STAGES) {
@@ -157,7 +144,7 @@ public final class MobileNetV2 {
                 net.add(blocks);
             }
             int last = widthMultiplier > 1 ? scaled(1280, widthMultiplier) : 1280;
-            return net.add(conv(last, 1, 1, 1))
+            return net.add(Convolutions.conv(last, 1, 1, 1))
                     .add(BatchNorm.builder().build())
                     .add(Activation.relu6Block())
                     .add(Pool.globalAvgPool2dBlock())

@@ -7,7 +7,6 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Blocks;
 import ai.djl.nn.ParallelBlock;
 import ai.djl.nn.SequentialBlock;
-import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.pooling.Pool;
@@ -48,14 +47,14 @@ public final class ResNet18 {
     public static Block basicBlock(int filters, int stride, boolean downsample) {
         SequentialBlock main =
                 new SequentialBlock()
-                        .add(conv(filters, 3, stride))
+                        .add(Convolutions.conv(filters, 3, stride, 1))
                         .add(BatchNorm.builder().build())
                         .add(Activation.reluBlock())
-                        .add(conv(filters, 3, 1))
+                        .add(Convolutions.conv(filters, 3, 1, 1))
                         .add(BatchNorm.builder().build());
         Block shortcut =
                 downsample
-                        ? new SequentialBlock().add(conv(filters, 1, stride)).add(BatchNorm.builder().build())
+                        ? new SequentialBlock().add(Convolutions.conv(filters, 1, stride, 1)).add(BatchNorm.builder().build())
                         : Blocks.identityBlock();
         return new SequentialBlock()
                 .add(
@@ -67,17 +66,6 @@ public final class ResNet18 {
                                                         .add(list.get(1).singletonOrThrow())),
                                 Arrays.asList(main, shortcut)))
                 .add(Activation.reluBlock());
-    }
-
-    private static Conv2d conv(int filters, int kernel, int stride) {
-        int pad = kernel / 2;
-        return Conv2d.builder()
-                .setFilters(filters)
-                .setKernelShape(new Shape(kernel, kernel))
-                .optStride(new Shape(stride, stride))
-                .optPadding(new Shape(pad, pad))
-                .optBias(false)
-                .build();
     }
 
     /** The builder of {@link ResNet18}. */
@@ -145,12 +133,12 @@ public final class ResNet18 {
         public SequentialBlock build() {
             SequentialBlock net = new SequentialBlock();
             if (imagenetStem) {
-                net.add(conv(widths[0], 7, 2))
+                net.add(Convolutions.conv(widths[0], 7, 2, 1))
                         .add(BatchNorm.builder().build())
                         .add(Activation.reluBlock())
                         .add(Pool.maxPool2dBlock(new Shape(3, 3), new Shape(2, 2), new Shape(1, 1)));
             } else {
-                net.add(conv(widths[0], 3, stemStride))
+                net.add(Convolutions.conv(widths[0], 3, stemStride, 1))
                         .add(BatchNorm.builder().build())
                         .add(Activation.reluBlock());
             }
