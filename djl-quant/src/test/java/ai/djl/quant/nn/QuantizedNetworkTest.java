@@ -53,6 +53,7 @@ public class QuantizedNetworkTest {
             QuantizedNetwork qnet = Quantization.wrap(TestModels.smallCnn(), config);
             model.setBlock(qnet);
             model.load(dir, "qcnn");
+            Assert.assertTrue(qnet.getQuantizers().stream().allMatch(q -> q.isCalibrated()));
             NDArray x = model.getNDManager().create(input[0], TestModels.INPUT);
             float[] actual =
                     qnet.forward(new ParameterStore(model.getNDManager(), false), new NDList(x), false)
@@ -80,25 +81,6 @@ public class QuantizedNetworkTest {
             float[] out = qnet.forward(store, new NDList(x), false).head().toFloatArray();
             model.save(dir, "qcnn");
             return out;
-        }
-    }
-
-    @Test
-    public void saveLoadRoundTripGivesIdenticalOutputs() throws IOException, MalformedModelException {
-        Path dir = Files.createTempDirectory("qnet");
-        float[][] input = new float[1][];
-        float[] expected = trainAndSave(dir, input);
-        try (Model model = Model.newInstance("qcnn")) {
-            QuantizedNetwork qnet = Quantization.wrap(TestModels.smallCnn(), config(4));
-            model.setBlock(qnet);
-            model.load(dir, "qcnn");
-            Assert.assertTrue(qnet.getQuantizers().stream().allMatch(q -> q.isCalibrated()));
-            NDArray x = model.getNDManager().create(input[0], TestModels.INPUT);
-            float[] actual =
-                    qnet.forward(new ParameterStore(model.getNDManager(), false), new NDList(x), false)
-                            .head()
-                            .toFloatArray();
-            Assert.assertEquals(actual, expected);
         }
     }
 
