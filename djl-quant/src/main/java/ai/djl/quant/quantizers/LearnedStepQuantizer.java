@@ -57,7 +57,7 @@ public abstract class LearnedStepQuantizer extends Quantizer {
      */
     @Override
     public NDArray nonZeroDigits(ParameterStore parameterStore, NDArray w) {
-        NDArray s = parameterStore.getValue(step, w.getDevice(), false).stopGradient();
+        NDArray s = positiveStep(parameterStore, w, false).stopGradient();
         NDArray codes = levels.round(w.stopGradient().div(s).clip(qn(), qp()));
         int min = levels.min();
         float[] table = new float[levels.max() - min + 1];
@@ -70,13 +70,27 @@ public abstract class LearnedStepQuantizer extends Quantizer {
 
     @Override
     public Codebook codebook(ParameterStore parameterStore, NDArray w) {
-        NDArray s = parameterStore.getValue(step, w.getDevice(), false).stopGradient();
+        NDArray s = positiveStep(parameterStore, w, false).stopGradient();
         int[] ints = levels.levels();
         float[] values = new float[ints.length];
         for (int i = 0; i < ints.length; i++) {
             values[i] = ints[i];
         }
         return encode(parameterStore, w, s, values);
+    }
+
+    /**
+     * Returns {@code |s| + 1e-8}: SGD may push a learned step through zero (at 8 bits the step is
+     * small and its gradient noisy), which would divide by zero or flip the grid; the magnitude
+     * keeps the forward finite and the gradient pointing the same way.
+     *
+     * @param parameterStore the parameter store
+     * @param x the quantized tensor (for its device)
+     * @param training whether this is a training pass
+     * @return the effective step
+     */
+    protected NDArray positiveStep(ParameterStore parameterStore, NDArray x, boolean training) {
+        return parameterStore.getValue(step, x.getDevice(), training).abs().add(1e-8f);
     }
 
     /**
@@ -125,7 +139,7 @@ public abstract class LearnedStepQuantizer extends Quantizer {
     @Override
     protected NDArray quantizeDifferentiable(
             ParameterStore parameterStore, NDArray x, boolean training) {
-        NDArray s = parameterStore.getValue(step, x.getDevice(), training);
+        NDArray s = positiveStep(parameterStore, x, training);
         double g = 1.0 / Math.sqrt((double) elementsPerScale(x) * qp());
         if (levels instanceof UniformLevels) {
             NDArray fused = FusedFakeQuantize.apply(x, s, qn(), qp(), perChannel, g);
@@ -138,7 +152,7 @@ public abstract class LearnedStepQuantizer extends Quantizer {
 
     @Override
     protected NDArray quantizeHard(ParameterStore parameterStore, NDArray x) {
-        NDArray s = parameterStore.getValue(step, x.getDevice(), false).stopGradient();
+        NDArray s = positiveStep(parameterStore, x, false).stopGradient();
         return levels.round(x.div(s).clip(qn(), qp())).muli(s);
     }
 

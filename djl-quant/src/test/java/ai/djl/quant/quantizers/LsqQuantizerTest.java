@@ -102,6 +102,25 @@ public class LsqQuantizerTest {
     }
 
     @Test
+    public void aStepPushedThroughZeroKeepsTheOutputFinite() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            LsqQuantizer q = LsqQuantizer.builder().setBits(8).optPerChannel(false).build();
+            NDArray x = manager.create(X);
+            for (float step : new float[] {0f, -0.5f}) {
+                QuantizerTesting.init(q, manager, x, "step", step);
+                QuantizerTesting.Pass pass = QuantizerTesting.run(q, manager, x, "step");
+                for (float v : pass.value()) {
+                    Assert.assertTrue(Float.isFinite(v), "step " + step);
+                }
+                Assert.assertTrue(Float.isFinite(pass.parameterGradient()[0]), "step " + step);
+            }
+            // a negative step acts as its magnitude
+            assertClose(QuantizerTesting.run(q, manager, x, "step").value(),
+                    new float[] {0, 0, 0, 0.5f, 0, 3.5f, 3.5f, -4f, -4.5f, 1f});
+        }
+    }
+
+    @Test
     public void rejectsBadBitsAndNonFiniteInput() {
         Assert.expectThrows(IllegalArgumentException.class, () -> LsqQuantizer.builder().setBits(0).build());
         Assert.expectThrows(IllegalArgumentException.class, () -> LsqQuantizer.builder().setBits(17).build());
