@@ -37,6 +37,7 @@ public class ChannelBalancedQuantizer extends Quantizer {
     private final int calibrationBatches;
     private final int interval;
     private final Parameter clip;
+    private final UniformLevels levels;
     private int seen;
 
     protected ChannelBalancedQuantizer(Builder builder) {
@@ -45,6 +46,10 @@ public class ChannelBalancedQuantizer extends Quantizer {
         calibrationBatches = builder.calibrationBatches;
         interval = builder.interval;
         clip = addScaleParameter("clip", false);
+        levels =
+                signed
+                        ? new UniformLevels(-(1 << (bits - 1)), (1 << (bits - 1)) - 1)
+                        : new UniformLevels(0, (1 << bits) - 1);
     }
 
     /**
@@ -69,11 +74,11 @@ public class ChannelBalancedQuantizer extends Quantizer {
     }
 
     private int qp() {
-        return signed ? (1 << (bits - 1)) - 1 : (1 << bits) - 1;
+        return levels.max();
     }
 
     private int qn() {
-        return signed ? -(1 << (bits - 1)) : 0;
+        return levels.min();
     }
 
     /**
@@ -145,13 +150,13 @@ public class ChannelBalancedQuantizer extends Quantizer {
             }
         }
         NDArray step = ps.getValue(clip, x.getDevice(), false).stopGradient().div(qp());
-        return LearnedStepQuantizer.lsq(x, step, new UniformLevels(qn(), qp()), 1.0);
+        return LearnedStepQuantizer.lsq(x, step, levels, 1.0);
     }
 
     @Override
     protected NDArray quantizeHard(ParameterStore ps, NDArray x) {
         NDArray step = ps.getValue(clip, x.getDevice(), false).stopGradient().div(qp());
-        return x.div(step).clip(qn(), qp()).round().muli(step);
+        return levels.round(x.div(step).clip(qn(), qp())).muli(step);
     }
 
     /**
@@ -165,7 +170,7 @@ public class ChannelBalancedQuantizer extends Quantizer {
 
     @Override
     public int numLevels() {
-        return qp() - qn() + 1;
+        return levels.size();
     }
 
     @Override
