@@ -3,6 +3,7 @@ package ai.djl.quant.export;
 import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.quant.nn.QuantizedLayer;
 import ai.djl.quant.nn.QuantizedNetwork;
@@ -30,11 +31,13 @@ import java.util.zip.CheckedOutputStream;
 /**
  * The packed model format: every quantized weight tensor stored as integer codes bit-packed at
  * their real width ({@code ceil(log2 |levels|)} bits) with its level table and per-channel scales;
- * every other parameter (biases, BatchNorm, quantizer steps) as float32.
+ * every other parameter (biases, BatchNorm, quantizer steps) as float32, or as float16 when asked
+ * (a float model shipped at half size). A float model (no wrapper) is written the same way, all of
+ * its parameters float.
  *
  * <p>Layout (big-endian): magic {@code DJLQPACK}, version, entry count, then per parameter its
- * name, shape and either float data or (bits, level tables, scales, packed codes); a CRC-32 of all
- * that ends the file. Writes go to a temporary file renamed into place, so a crash never leaves a
+ * name, shape and either float32 data, float16 data or (bits, level tables, scales, packed codes);
+ * a CRC-32 of all that ends the file. Writes go to a temporary file renamed into place, so a crash never leaves a
  * half-written model under the final name.
  *
  * <p>Loading fills a model built and wrapped with the same configuration; its weights then hold
@@ -44,16 +47,17 @@ import java.util.zip.CheckedOutputStream;
 public final class PackedModel {
 
     /** The format version this code writes and reads. */
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
 
     private static final byte[] MAGIC = "DJLQPACK".getBytes(StandardCharsets.US_ASCII);
     private static final byte FLOAT = 0;
     private static final byte PACKED = 1;
+    private static final byte FLOAT16 = 2;
 
     private PackedModel() {}
 
     /**
-     * Writes a wrapped, initialized and calibrated model.
+     * Writes a wrapped, initialized and calibrated model, its float parameters as float32.
      *
      * @param network the model
      * @param file the target file
@@ -61,20 +65,34 @@ public final class PackedModel {
      * @throws IOException when writing fails
      */
     public static long write(QuantizedNetwork network, Path file) throws IOException {
-        Map<Parameter, QuantizedLayer> quantized = quantizedWeights(network);
+        return write(network, file, false);
+    }
+
+    /**
+     * Writes an initialized model: a {@link QuantizedNetwork} with its quantized weights packed, or
+     * any other block with every parameter float.
+     *
+     * @param block the model
+     * @param file the target file
+     * @param halfFloats whether parameters that stay float are stored as float16
+     * @return the file size in bytes
+     * @throws IOException when writing fails
+     */
+    public static long write(Block block, Path file, boolean halfFloats) throws IOException {
+        Map<Parameter, QuantizedLayer> quantized = quantizedWeights(block);
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
         CRC32 crc = new CRC32();
         try (OutputStream raw = Files.newOutputStream(tmp);
-                NDManager scope = network.getParameters().get(0).getValue().getArray().getManager().newSubManager()) {
+                NDManager scope = block.getParameters().get(0).getValue().getArray().getManager().newSubManager()) {
             CheckedOutputStream checked = new CheckedOutputStream(new BufferedOutputStream(raw, 1 << 16), crc);
             DataOutputStream out = new DataOutputStream(checked);
             ParameterStore store = new ParameterStore(scope, false);
             out.write(MAGIC);
             out.writeInt(VERSION);
-            out.writeInt(network.getParameters().size());
-            for (Pair<String, Parameter> pair : network.getParameters()) {
+            out.writeInt(block.getParameters().size());
+            for (Pair<String, Parameter> pair : block.getParameters()) {
                 Parameter p = pair.getValue();
                 out.writeUTF(pair.getKey());
                 long[] shape = p.getArray().getShape().getShape();
@@ -83,7 +101,10 @@ public final class PackedModel {
                     out.writeLong(d);
                 }
                 QuantizedLayer layer = quantized.get(p);
-                if (layer == null) {
+                if (layer == null && halfFloats) {
+                    out.writeByte(FLOAT16);
+                    writeHalfFloats(out, p.getArray().toFloatArray());
+                } else if (layer == null) {
                     out.writeByte(FLOAT);
                     writeFloats(out, p.getArray().toFloatArray());
                 } else {
@@ -103,41 +124,53 @@ public final class PackedModel {
     }
 
     /**
-     * Loads a packed file into a model built and wrapped with the configuration it was written
-     * from, and initialized.
+     * Loads a packed file into a model built (and wrapped, for a quantized model) with the
+     * configuration it was written from, and initialized.
      *
-     * @param network the model
+     * @param block the model
      * @param file the packed file
      * @throws IOException when the file cannot be read, is truncated or corrupt
      * @throws MalformedModelException when it is another format version or another model
      */
-    public static void read(QuantizedNetwork network, Path file) throws IOException, MalformedModelException {
-        if (!network.isInitialized()) {
-            throw new IllegalStateException("Initialize the wrapped model before loading " + file);
+    public static void read(Block block, Path file) throws IOException, MalformedModelException {
+        read(block, Files.readAllBytes(file), file.toString());
+    }
+
+    /**
+     * Loads a packed model from its bytes (e.g. a resource of a model zoo jar).
+     *
+     * @param block the model, built as when it was packed and initialized
+     * @param bytes the file's content
+     * @param source the file's name, for error messages
+     * @throws IOException when the content is truncated or corrupt
+     * @throws MalformedModelException when it is another format version or another model
+     */
+    public static void read(Block block, byte[] bytes, String source) throws IOException, MalformedModelException {
+        if (!block.isInitialized()) {
+            throw new IllegalStateException("Initialize the model before loading " + source);
         }
-        byte[] bytes = Files.readAllBytes(file);
         if (bytes.length < MAGIC.length + 16 || !Arrays.equals(Arrays.copyOf(bytes, MAGIC.length), MAGIC)) {
-            throw new MalformedModelException(file + " is not a djl-quant packed model (no DJLQPACK header).");
+            throw new MalformedModelException(source + " is not a djl-quant packed model (no DJLQPACK header).");
         }
         DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes, MAGIC.length, bytes.length - MAGIC.length));
         int version = in.readInt();
-        if (version != VERSION) {
+        if (version < 1 || version > VERSION) {
             throw new MalformedModelException(
-                    file + " has packed format version " + version + "; this djl-quant reads version " + VERSION + ".");
+                    source + " has packed format version " + version + "; this djl-quant reads versions 1 to " + VERSION + ".");
         }
         CRC32 crc = new CRC32();
         crc.update(bytes, 0, bytes.length - 8);
         long stored = new DataInputStream(new ByteArrayInputStream(bytes, bytes.length - 8, 8)).readLong();
         if (stored != crc.getValue()) {
-            throw new IOException(file + " is corrupt or truncated: its checksum does not match. Write it again.");
+            throw new IOException(source + " is corrupt or truncated: its checksum does not match. Write it again.");
         }
-        Map<Parameter, QuantizedLayer> quantized = quantizedWeights(network);
-        Map<String, Parameter> byName = network.getParameters().toMap();
+        Map<Parameter, QuantizedLayer> quantized = quantizedWeights(block);
+        Map<String, Parameter> byName = block.getParameters().toMap();
         try {
             int entries = in.readInt();
             if (entries != byName.size()) {
                 throw new MalformedModelException(
-                        file + " holds " + entries + " parameters but the model has " + byName.size()
+                        source + " holds " + entries + " parameters but the model has " + byName.size()
                                 + "; build and wrap the model as it was when packed.");
             }
             for (int e = 0; e < entries; e++) {
@@ -145,7 +178,7 @@ public final class PackedModel {
                 Parameter p = byName.get(name);
                 if (p == null) {
                     throw new MalformedModelException(
-                            file + ": parameter " + name + " is not in this model; build and wrap it as it was when packed.");
+                            source + ": parameter " + name + " is not in this model; build and wrap it as it was when packed.");
                 }
                 long[] shape = new long[in.readInt()];
                 for (int d = 0; d < shape.length; d++) {
@@ -153,11 +186,22 @@ public final class PackedModel {
                 }
                 if (!new Shape(shape).equals(p.getArray().getShape())) {
                     throw new MalformedModelException(
-                            file + ": parameter " + name + " has shape " + new Shape(shape) + " in the file but "
+                            source + ": parameter " + name + " has shape " + new Shape(shape) + " in the file but "
                                     + p.getArray().getShape() + " in the model.");
                 }
                 byte kind = in.readByte();
-                float[] values = kind == PACKED ? readCodebook(in).decode() : readFloats(in);
+                float[] values =
+                        switch (kind) {
+                            case PACKED -> readCodebook(in).decode();
+                            case FLOAT16 -> readHalfFloats(in);
+                            case FLOAT -> readFloats(in);
+                            default -> throw new MalformedModelException(
+                                    source + ": parameter " + name + " has unknown storage kind " + kind + ".");
+                        };
+                if (kind == PACKED && quantized.get(p) == null) {
+                    throw new MalformedModelException(source + ": parameter " + name
+                            + " is quantized in the file but float in the model; wrap the model as it was when packed.");
+                }
                 p.getArray().set(values);
                 QuantizedLayer layer = quantized.get(p);
                 if (layer != null) {
@@ -165,20 +209,58 @@ public final class PackedModel {
                 }
             }
         } catch (EOFException e) {
-            throw new IOException(file + " is truncated.", e);
+            throw new IOException(source + " is truncated.", e);
         }
-        for (Quantizer q : network.getQuantizers()) {
-            q.markCalibrated();
+        if (block instanceof QuantizedNetwork network) {
+            for (Quantizer q : network.getQuantizers()) {
+                q.markCalibrated();
+            }
+            network.setDeployMode(true);
         }
-        network.setDeployMode(true);
     }
 
-    private static Map<Parameter, QuantizedLayer> quantizedWeights(QuantizedNetwork network) {
+    /**
+     * The size a perfect packing would have: every quantized weight at its index bits, every other
+     * parameter (biases, BatchNorm, steps, level tables) at 32 or 16 bits, no headers.
+     *
+     * @param block an initialized model, wrapped or not
+     * @param halfFloats whether float parameters are stored as float16
+     * @return bytes
+     */
+    public static long idealBytes(Block block, boolean halfFloats) {
+        Map<Parameter, QuantizedLayer> quantized = quantizedWeights(block);
+        long bits = 0;
+        for (Parameter p : block.getParameters().values()) {
+            long n = p.getArray().size();
+            QuantizedLayer layer = quantized.get(p);
+            bits += layer != null ? n * layer.getWeightQuantizer().indexBits() : n * (halfFloats ? 16 : 32);
+        }
+        return (bits + 7) / 8;
+    }
+
+    private static Map<Parameter, QuantizedLayer> quantizedWeights(Block block) {
         Map<Parameter, QuantizedLayer> map = new IdentityHashMap<>();
-        for (QuantizedLayer layer : network.getQuantizedLayers()) {
-            map.put(layer.getWeight(), layer);
+        if (block instanceof QuantizedNetwork network) {
+            for (QuantizedLayer layer : network.getQuantizedLayers()) {
+                map.put(layer.getWeight(), layer);
+            }
         }
         return map;
+    }
+
+    private static void writeHalfFloats(DataOutputStream out, float[] values) throws IOException {
+        out.writeInt(values.length);
+        for (float v : values) {
+            out.writeShort(HalfFloat.fromFloat(v));
+        }
+    }
+
+    private static float[] readHalfFloats(DataInputStream in) throws IOException {
+        float[] values = new float[in.readInt()];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = HalfFloat.toFloat(in.readShort());
+        }
+        return values;
     }
 
     private static void writeFloats(DataOutputStream out, float[] values) throws IOException {

@@ -9,6 +9,7 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
+import ai.djl.util.Pair;
 import ai.djl.util.PairList;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -239,13 +240,36 @@ public abstract class Quantizer extends AbstractBlock {
             if (!calibrated) {
                 calibrateFrom(x);
             }
-            NDArray y =
-                    deploy
-                            ? quantizeHard(parameterStore, x.stopGradient())
-                            : quantizeDifferentiable(parameterStore, x, training);
+            NDArray y;
+            try {
+                y =
+                        deploy
+                                ? quantizeHard(parameterStore, x.stopGradient())
+                                : quantizeDifferentiable(parameterStore, x, training);
+            } catch (RuntimeException e) {
+                // a NaN reaching a table lookup fails deep inside the engine: name the cause
+                throw explainNonFinite(parameterStore, x, e);
+            }
             y.attach(resultManager);
             return y;
         }
+    }
+
+    private RuntimeException explainNonFinite(ParameterStore parameterStore, NDArray x, RuntimeException e) {
+        String what = role == QuantizerRole.WEIGHT ? "weight" : "input activation";
+        if (x.isNaN().logicalOr(x.isInfinite()).any().getBoolean()) {
+            return new IllegalStateException(layerName + ": the " + what + " reaching the " + describe()
+                    + " quantizer contains NaN or Inf: the training diverged upstream; lower the learning rate"
+                    + " or check the preceding layers.", e);
+        }
+        for (Pair<String, Parameter> p : getDirectParameters()) {
+            NDArray v = parameterStore.getValue(p.getValue(), x.getDevice(), false);
+            if (v.isNaN().logicalOr(v.isInfinite()).any().getBoolean()) {
+                return new IllegalStateException(layerName + ": the " + describe() + " quantizer's parameter '"
+                        + p.getKey() + "' is NaN or Inf: its updates diverged; lower the quantizer learning rate.", e);
+            }
+        }
+        return e;
     }
 
     /**

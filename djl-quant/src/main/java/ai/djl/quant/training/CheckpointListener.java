@@ -5,11 +5,16 @@ import ai.djl.training.listener.TrainingListenerAdapter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
-/** Saves a checkpoint after every epoch, numbering epochs from a starting point (for resumes). */
+/**
+ * Saves a checkpoint after every epoch, numbering epochs from a starting point (for resumes), with
+ * the cumulative training time (the time before a resume is read from the checkpoint resumed).
+ */
 public class CheckpointListener extends TrainingListenerAdapter {
 
     private final Checkpoints checkpoints;
     private int epoch;
+    private final double secondsBefore;
+    private long start;
 
     /**
      * Creates the listener.
@@ -20,13 +25,24 @@ public class CheckpointListener extends TrainingListenerAdapter {
     public CheckpointListener(Checkpoints checkpoints, int completedEpochs) {
         this.checkpoints = checkpoints;
         this.epoch = completedEpochs;
+        try {
+            this.secondsBefore = completedEpochs == 0 ? 0 : checkpoints.seconds(completedEpochs);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read the checkpoint of epoch " + completedEpochs, e);
+        }
+        this.start = System.nanoTime();
+    }
+
+    @Override
+    public void onTrainingBegin(Trainer trainer) {
+        start = System.nanoTime();
     }
 
     @Override
     public void onEpoch(Trainer trainer) {
         epoch++;
         try {
-            checkpoints.save(trainer.getModel(), epoch);
+            checkpoints.save(trainer.getModel(), epoch, secondsBefore + (System.nanoTime() - start) / 1e9);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot save the checkpoint of epoch " + epoch, e);
         }

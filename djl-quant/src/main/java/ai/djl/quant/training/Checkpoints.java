@@ -22,6 +22,8 @@ public final class Checkpoints {
 
     private static final Pattern NAME = Pattern.compile("epoch-(\\d{4})");
 
+    private static final String SECONDS = "train-seconds.txt";
+
     private final Path directory;
     private final String modelName;
 
@@ -44,10 +46,25 @@ public final class Checkpoints {
      * @throws IOException when writing fails
      */
     public void save(Model model, int epoch) throws IOException {
+        save(model, epoch, Double.NaN);
+    }
+
+    /**
+     * Saves the model as the checkpoint of {@code epoch} with the training time spent so far.
+     *
+     * @param model the model
+     * @param epoch the number of completed epochs
+     * @param seconds cumulative training seconds up to this epoch (NaN when unknown)
+     * @throws IOException when writing fails
+     */
+    public void save(Model model, int epoch, double seconds) throws IOException {
         Files.createDirectories(directory);
         Path target = directory.resolve(String.format("epoch-%04d", epoch));
         Path temporary = Files.createTempDirectory(directory, ".saving-");
         model.save(temporary, modelName);
+        if (!Double.isNaN(seconds)) {
+            Files.writeString(temporary.resolve(SECONDS), Double.toString(seconds));
+        }
         deleteRecursively(target);
         Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
         try (Stream<Path> old = Files.list(directory)) {
@@ -88,6 +105,18 @@ public final class Checkpoints {
      */
     public void load(Model model, int epoch) throws IOException, MalformedModelException {
         model.load(directory.resolve(String.format("epoch-%04d", epoch)), modelName);
+    }
+
+    /**
+     * Returns the cumulative training seconds recorded with a checkpoint.
+     *
+     * @param epoch the epoch
+     * @return seconds, or NaN when the checkpoint has no record
+     * @throws IOException when the record cannot be read
+     */
+    public double seconds(int epoch) throws IOException {
+        Path file = directory.resolve(String.format("epoch-%04d", epoch)).resolve(SECONDS);
+        return Files.exists(file) ? Double.parseDouble(Files.readString(file).trim()) : Double.NaN;
     }
 
     private static OptionalInt epochOf(Path path) {

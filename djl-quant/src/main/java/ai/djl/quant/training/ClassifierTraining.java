@@ -64,6 +64,25 @@ public final class ClassifierTraining {
     }
 
     /**
+     * SGD with momentum 0.9 and the {@link OneCycleTracker one-cycle} learning rate peaking at
+     * {@code maxLr}: the optimizer of the reference fp32 runs.
+     *
+     * @param maxLr the peak learning rate
+     * @param weightDecay the weight decay
+     * @param steps the number of updates of the whole run
+     * @param doneSteps updates already done (the schedule continues from there)
+     * @return the optimizer
+     */
+    public static Optimizer sgdOneCycle(float maxLr, float weightDecay, int steps, int doneSteps) {
+        return Optimizer.sgd()
+                .optBeginNumUpdate(doneSteps)
+                .setLearningRateTracker(new OneCycleTracker(maxLr, steps))
+                .optMomentum(0.9f)
+                .optWeightDecays(weightDecay)
+                .build();
+    }
+
+    /**
      * Builds the training configuration.
      *
      * @param optimizer the optimizer (e.g. a {@link QuantizationOptimizer})

@@ -5,7 +5,9 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.quant.nn.QuantizedNetwork;
 import ai.djl.training.dataset.RandomAccessDataset;
 import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.listener.TrainingListener;
 import ai.djl.training.tracker.CosineTracker;
+import ai.djl.training.tracker.Tracker;
 import ai.djl.translate.TranslateException;
 import java.io.IOException;
 
@@ -34,16 +36,37 @@ public record FineTuning(int epochs, float learningRate, float weightDecay) {
      */
     public double run(Model model, QuantizedNetwork network, RandomAccessDataset train, Shape input, boolean progress)
             throws IOException, TranslateException {
-        if (epochs <= 0) {
+        return run(model, network, train, input, progress, 0);
+    }
+
+    /**
+     * Runs the remaining epochs of a fine-tuning that already completed {@code completedEpochs}
+     * (a resumed run: the learning rates continue where they were).
+     *
+     * @param model the model whose block is {@code network}
+     * @param network the wrapped model
+     * @param train the training set
+     * @param input the batch shape
+     * @param progress whether to show DJL's progress bar
+     * @param completedEpochs epochs done before
+     * @param extra more listeners (a checkpoint writer, a λ schedule)
+     * @return seconds spent
+     * @throws IOException when the data cannot be read
+     * @throws TranslateException when a batch cannot be produced
+     */
+    public double run(Model model, QuantizedNetwork network, RandomAccessDataset train, Shape input, boolean progress,
+            int completedEpochs, TrainingListener... extra) throws IOException, TranslateException {
+        if (epochs <= completedEpochs) {
             return 0;
         }
-        int steps = epochs * (int) ((train.size() + input.get(0) - 1) / input.get(0));
-        Optimizer weights = ClassifierTraining.sgdCosine(learningRate, weightDecay, steps);
-        Optimizer optimizer =
-                QuantizationOptimizer.of(
-                        network,
-                        weights,
-                        CosineTracker.builder().setBaseValue(learningRate).optFinalValue(0f).setMaxUpdates(steps).build());
-        return ClassifierTraining.fit(model, train, epochs, ClassifierTraining.config(optimizer, progress), input);
+        int perEpoch = (int) ((train.size() + input.get(0) - 1) / input.get(0));
+        int steps = epochs * perEpoch;
+        int done = completedEpochs * perEpoch;
+        Optimizer weights = ClassifierTraining.sgdCosine(learningRate, weightDecay, steps, done);
+        Tracker cosine = CosineTracker.builder().setBaseValue(learningRate).optFinalValue(0f).setMaxUpdates(steps).build();
+        Tracker resumed = update -> cosine.getNewValue(update + done);
+        Optimizer optimizer = QuantizationOptimizer.of(network, weights, resumed);
+        return ClassifierTraining.fit(
+                model, train, epochs - completedEpochs, ClassifierTraining.config(optimizer, progress, extra), input);
     }
 }

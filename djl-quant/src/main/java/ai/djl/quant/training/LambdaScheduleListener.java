@@ -28,6 +28,18 @@ public class LambdaScheduleListener extends TrainingListenerAdapter {
      * @param stepsPerEpoch batches per epoch (used by per-step schedules)
      */
     public LambdaScheduleListener(QuantizedNetwork network, LambdaSchedule schedule, int stepsPerEpoch) {
+        this(network, schedule, stepsPerEpoch, 0);
+    }
+
+    /**
+     * Creates the listener for a run resumed after {@code completedEpochs}.
+     *
+     * @param network the wrapped model
+     * @param schedule the schedule
+     * @param stepsPerEpoch batches per epoch (used by per-step schedules)
+     * @param completedEpochs epochs done before
+     */
+    public LambdaScheduleListener(QuantizedNetwork network, LambdaSchedule schedule, int stepsPerEpoch, int completedEpochs) {
         for (Quantizer q : network.getQuantizers()) {
             if (q instanceof ShiftQuantizer shift) {
                 quantizers.add(shift);
@@ -35,6 +47,7 @@ public class LambdaScheduleListener extends TrainingListenerAdapter {
         }
         this.schedule = schedule;
         this.stepsPerEpoch = Math.max(1, stepsPerEpoch);
+        this.epoch = completedEpochs;
         apply();
     }
 

@@ -73,16 +73,7 @@ public class PackedModelTest {
             expected = prepare(model, config, x);
             QuantizedNetwork qnet = (QuantizedNetwork) model.getBlock();
             long size = PackedModel.write(qnet, file);
-            long floats = 0;
-            for (var p : qnet.getParameters().values()) {
-                floats += p.getArray().size();
-            }
-            for (QuantizedLayer layer : qnet.getQuantizedLayers()) {
-                long n = layer.getWeight().getArray().size();
-                floats -= n;
-                ideal += (n * layer.getWeightQuantizer().indexBits() + 7) / 8;
-            }
-            ideal += 4 * floats;
+            ideal = PackedModel.idealBytes(qnet, false);
             Assert.assertTrue(size < ideal + 4096, size + " bytes vs ideal " + ideal);
         }
         try (Model model = Model.newInstance("m")) {
@@ -115,7 +106,7 @@ public class PackedModelTest {
         Files.write(truncated, java.util.Arrays.copyOf(good, good.length - 100));
         Path version = dir.resolve("version.djlq");
         byte[] v2 = good.clone();
-        v2[11] = 2; // the version int follows the 8-byte magic
+        v2[11] = 9; // the version int follows the 8-byte magic
         Files.write(version, v2);
         Path foreign = dir.resolve("foreign.djlq");
         Files.writeString(foreign, "hello");
@@ -128,7 +119,7 @@ public class PackedModelTest {
             Assert.assertTrue(e.getMessage().contains("corrupt.djlq") && e.getMessage().contains("checksum"), e.getMessage());
             Assert.expectThrows(IOException.class, () -> PackedModel.read(qnet, truncated));
             MalformedModelException m = Assert.expectThrows(MalformedModelException.class, () -> PackedModel.read(qnet, version));
-            Assert.assertTrue(m.getMessage().contains("version 2"), m.getMessage());
+            Assert.assertTrue(m.getMessage().contains("version 9"), m.getMessage());
             Assert.expectThrows(MalformedModelException.class, () -> PackedModel.read(qnet, foreign));
         }
         try (Model model = Model.newInstance("m")) {
@@ -137,6 +128,35 @@ public class PackedModelTest {
             QuantizedNetwork other = Quantization.wrap(model.getBlock(), QuantizationConfig.builder().setWeights(LsqQuantizer.spec(4)).build());
             MalformedModelException m = Assert.expectThrows(MalformedModelException.class, () -> PackedModel.read(other, file));
             Assert.assertTrue(m.getMessage().contains("model.djlq"), m.getMessage());
+        }
+    }
+
+    @Test
+    public void floatModelsPackAtHalfSize() throws Exception {
+        Path file = Files.createTempDirectory("packed").resolve("float.djlq");
+        float[] x = input();
+        float[] expected;
+        try (Model model = Model.newInstance("m")) {
+            model.setBlock(TestModels.smallCnn());
+            TestModels.init(model.getBlock(), model.getNDManager());
+            for (var p : model.getBlock().getParameters().values()) {
+                // values a float16 holds exactly, so the outputs must match bit for bit
+                NDArray a = p.getArray();
+                a.set(a.toType(ai.djl.ndarray.types.DataType.FLOAT16, false).toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray());
+            }
+            NDArray in = model.getNDManager().create(x, TestModels.INPUT);
+            expected = model.getBlock().forward(new ParameterStore(model.getNDManager(), false), new NDList(in), false).head().toFloatArray();
+            long size = PackedModel.write(model.getBlock(), file, true);
+            long ideal = PackedModel.idealBytes(model.getBlock(), true);
+            Assert.assertTrue(size >= ideal && size < ideal + 4096, size + " bytes vs ideal " + ideal);
+        }
+        try (Model model = Model.newInstance("m")) {
+            model.setBlock(TestModels.smallCnn());
+            TestModels.init(model.getBlock(), model.getNDManager());
+            PackedModel.read(model.getBlock(), file);
+            NDArray in = model.getNDManager().create(x, TestModels.INPUT);
+            float[] actual = model.getBlock().forward(new ParameterStore(model.getNDManager(), false), new NDList(in), false).head().toFloatArray();
+            Assert.assertEquals(actual, expected);
         }
     }
 

@@ -36,6 +36,21 @@ public class NHotQuantizerTest {
     }
 
     @Test
+    public void nonFiniteInputNamesTheLayer() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            NHotQuantizer q = NHotQuantizer.builder().setBits(8).optHot(2).optPerChannel(false).build();
+            q.setLayerName("stage2/block1/conv");
+            NDArray input = manager.create(new float[] {0.5f, -1f});
+            QuantizerTesting.init(q, manager, input, "step", 0.01f);
+            NDArray diverged = manager.create(new float[] {Float.NaN, 1f});
+            IllegalStateException e =
+                    Assert.expectThrows(IllegalStateException.class, () -> QuantizerTesting.run(q, manager, diverged, "step"));
+            Assert.assertTrue(e.getMessage().startsWith("stage2/block1/conv: the weight"), e.getMessage());
+            Assert.assertTrue(e.getMessage().contains("NaN or Inf"), e.getMessage());
+        }
+    }
+
+    @Test
     public void twoStagesKeepTheStep() {
         try (NDManager manager = NDManager.newBaseManager()) {
             NHotQuantizer q = (NHotQuantizer) NHotQuantizer.twoStageSpec(4, 1).create(QuantizerRole.WEIGHT);

@@ -1,0 +1,107 @@
+package ai.djl.quant.zoo;
+
+import ai.djl.util.JsonUtils;
+import java.util.Locale;
+
+/**
+ * What a zoo artifact is and how it was made, written by the zoo-build command next to the model
+ * file ({@code card.json}, and {@code card.md} for people). The accuracy is measured through the
+ * zoo's own loading path (Criteria, translator, predictor) on the full test set, so loading the
+ * artifact and classifying the same images must give exactly this number.
+ *
+ * @param artifactId the architecture
+ * @param variant the variant name, e.g. {@code shift-w4a4}
+ * @param quantizer the quantizer family
+ * @param weightBits weight bits (32 for fp32)
+ * @param activationBits activation bits (32 for fp32)
+ * @param dataset the training data
+ * @param quantizers what quantizes the weights and activations, in words
+ * @param accuracy top-1 accuracy in percent on the full test set
+ * @param correct correctly classified test images
+ * @param testImages test images
+ * @param fileName the model file in the artifact folder
+ * @param fileBytes its size
+ * @param idealBytes the size of a perfect packing of the same values
+ * @param sha256 the file's SHA-256, checked on load
+ * @param parameters parameter count
+ * @param macs multiply-accumulates per image
+ * @param bitOperations MACs times weight bits times activation bits, per image
+ * @param shiftAdds shift-add operations per image (-1 for float models)
+ * @param baseEpochs epochs of fp32 training from scratch
+ * @param fineTuneEpochs epochs of quantization-aware fine-tuning
+ * @param trainSeconds wall time of the fine-tuning (of the base for fp32)
+ * @param command the command that builds it
+ */
+public record ModelCard(
+        String artifactId,
+        String variant,
+        String quantizer,
+        int weightBits,
+        int activationBits,
+        String dataset,
+        String quantizers,
+        double accuracy,
+        long correct,
+        long testImages,
+        String fileName,
+        long fileBytes,
+        long idealBytes,
+        String sha256,
+        long parameters,
+        long macs,
+        long bitOperations,
+        long shiftAdds,
+        int baseEpochs,
+        int fineTuneEpochs,
+        double trainSeconds,
+        String command) {
+
+    /**
+     * Parses a card.
+     *
+     * @param json the content of {@code card.json}
+     * @return the card
+     */
+    public static ModelCard fromJson(String json) {
+        return JsonUtils.GSON.fromJson(json, ModelCard.class);
+    }
+
+    /**
+     * Formats the card as JSON.
+     *
+     * @return the JSON text
+     */
+    public String toJson() {
+        return JsonUtils.GSON_PRETTY.toJson(this) + "\n";
+    }
+
+    /**
+     * Formats the card for people.
+     *
+     * @return Markdown
+     */
+    public String toMarkdown() {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "# ai.djl.quant:%s — %s%n%n", artifactId, variant));
+        sb.append(String.format(Locale.ROOT, "| property | value |%n|---|---|%n"));
+        sb.append(row("quantizers", quantizers));
+        sb.append(row("filters", String.format(Locale.ROOT, "quantizer=%s, weightBits=%d, activationBits=%d, dataset=%s",
+                quantizer, weightBits, activationBits, dataset)));
+        sb.append(row("top-1 accuracy (full test set)", String.format(Locale.ROOT, "%.2f %% (%d / %d)", accuracy, correct, testImages)));
+        sb.append(row("file", String.format(Locale.ROOT, "%s, %d bytes (ideal packing %d bytes, ratio %.3f)",
+                fileName, fileBytes, idealBytes, (double) fileBytes / idealBytes)));
+        sb.append(row("sha256", sha256));
+        sb.append(row("parameters", Long.toString(parameters)));
+        sb.append(row("MACs / image", Long.toString(macs)));
+        sb.append(row("BOPs / image", Long.toString(bitOperations)));
+        sb.append(row("shift-adds / image", shiftAdds < 0 ? "— (float)" : Long.toString(shiftAdds)));
+        sb.append(row("training", String.format(Locale.ROOT, "fp32 base %d epochs from scratch%s; %.0f s",
+                baseEpochs, fineTuneEpochs > 0 ? ", then " + fineTuneEpochs + " epochs quantization-aware fine-tuning" : "", trainSeconds)));
+        sb.append(row("rebuild", "`" + command + "`"));
+        return sb.toString();
+    }
+
+    private static String row(String key, String value) {
+        return "| " + key + " | " + value + " |\n";
+    }
+}

@@ -1,0 +1,120 @@
+package ai.djl.quant.zoo;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Optional;
+
+/**
+ * Where the zoo's artifacts are read from: the zoo jar's resources, or a directory with the same
+ * layout ({@code <artifactId>/<variant>/card.json} and the model file), such as the output of a
+ * local zoo build.
+ */
+public final class ZooArtifacts {
+
+    /** The model file of every variant. */
+    public static final String MODEL_FILE = "model.djlq";
+
+    /** The card of every variant. */
+    public static final String CARD_FILE = "card.json";
+
+    private final Path directory;
+
+    private ZooArtifacts(Path directory) {
+        this.directory = directory;
+    }
+
+    /**
+     * The artifacts shipped in the zoo jar.
+     *
+     * @return the store
+     */
+    public static ZooArtifacts classpath() {
+        return new ZooArtifacts(null);
+    }
+
+    /**
+     * Artifacts in a directory laid out as {@code <artifactId>/<variant>/}.
+     *
+     * @param directory the root
+     * @return the store
+     */
+    public static ZooArtifacts directory(Path directory) {
+        return new ZooArtifacts(directory);
+    }
+
+    /**
+     * Reads the card of a variant, if the variant was built.
+     *
+     * @param variant the variant
+     * @return the card, or empty when the artifact is absent
+     * @throws IOException when the card cannot be read
+     */
+    public Optional<ModelCard> card(ZooVariant variant) throws IOException {
+        byte[] bytes = read(variant, CARD_FILE);
+        return bytes == null ? Optional.empty() : Optional.of(ModelCard.fromJson(new String(bytes, StandardCharsets.UTF_8)));
+    }
+
+    /**
+     * Reads a variant's model file and checks it against the SHA-256 of its card.
+     *
+     * @param variant the variant
+     * @param card its card
+     * @return the file's bytes
+     * @throws IOException when the file is missing or its checksum does not match
+     */
+    public byte[] model(ZooVariant variant, ModelCard card) throws IOException {
+        byte[] bytes = read(variant, card.fileName());
+        if (bytes == null) {
+            throw new IOException(describe(variant, card.fileName()) + " is missing although its card exists; rebuild the zoo.");
+        }
+        String actual = sha256(bytes);
+        if (!actual.equals(card.sha256())) {
+            throw new IOException(describe(variant, card.fileName()) + " fails its checksum (sha256 " + actual
+                    + ", card says " + card.sha256() + "): the file is corrupt; reinstall the zoo jar or rebuild the artifact.");
+        }
+        return bytes;
+    }
+
+    /**
+     * Names a file of a variant as the user would find it.
+     *
+     * @param variant the variant
+     * @param file the file name
+     * @return a path or a classpath resource name
+     */
+    public String describe(ZooVariant variant, String file) {
+        return directory == null
+                ? "classpath:" + variant.resourceDirectory() + file
+                : directory.resolve(variant.artifactId()).resolve(variant.name()).resolve(file).toString();
+    }
+
+    /**
+     * Computes a SHA-256 as lowercase hex.
+     *
+     * @param bytes the data
+     * @return 64 hex digits
+     */
+    public static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JVM has no SHA-256", e);
+        }
+    }
+
+    private byte[] read(ZooVariant variant, String file) throws IOException {
+        if (directory != null) {
+            Path path = directory.resolve(variant.artifactId()).resolve(variant.name()).resolve(file);
+            return Files.exists(path) ? Files.readAllBytes(path) : null;
+        }
+        try (InputStream in = ZooArtifacts.class.getClassLoader().getResourceAsStream(variant.resourceDirectory() + file)) {
+            return in == null ? null : in.readAllBytes();
+        }
+    }
+}
