@@ -3,6 +3,7 @@ package ai.djl.quant.quantizers;
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
+import java.util.Optional;
 
 /**
  * Uniform activation quantization with a clip chosen by search rather than learned: {@code Q(x) =
@@ -157,6 +158,12 @@ public class ChannelBalancedQuantizer extends Quantizer {
     protected NDArray quantizeHard(ParameterStore ps, NDArray x) {
         NDArray step = ps.getValue(clip, x.getDevice(), false).stopGradient().div(qp());
         return levels.round(x.div(step).clip(qn(), qp())).muli(step);
+    }
+
+    @Override
+    public Optional<UniformGrid> uniformGrid(ParameterStore ps) {
+        NDArray step = ps.getValue(clip, clip.getArray().getDevice(), false).div(qp());
+        return step.size() == 1 ? Optional.of(new UniformGrid(step.toFloatArray()[0], qn(), qp())) : Optional.empty();
     }
 
     /**

@@ -3,6 +3,7 @@ package ai.djl.quant.quantizers;
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
+import java.util.Optional;
 
 /**
  * Quantization with a learned step size (LSQ, Esser et al. 2020) on a {@link LevelSet}: uniform
@@ -154,6 +155,15 @@ public abstract class LearnedStepQuantizer extends Quantizer {
     protected NDArray quantizeHard(ParameterStore parameterStore, NDArray x) {
         NDArray s = positiveStep(parameterStore, x, false).stopGradient();
         return levels.round(x.div(s).clip(qn(), qp())).muli(s);
+    }
+
+    @Override
+    public Optional<UniformGrid> uniformGrid(ParameterStore parameterStore) {
+        if (perChannel || !(levels instanceof UniformLevels)) {
+            return Optional.empty();
+        }
+        NDArray s = parameterStore.getValue(step, step.getArray().getDevice(), false).abs().add(1e-8f);
+        return Optional.of(new UniformGrid(s.toFloatArray()[0], qn(), qp()));
     }
 
     @Override

@@ -16,6 +16,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A fake quantizer: maps a float tensor to the nearest value of a discrete level set, with a
@@ -91,6 +92,26 @@ public abstract class Quantizer extends AbstractBlock {
                             + " bits.");
         }
         return bits;
+    }
+
+    /**
+     * A per-tensor uniform grid as ONNX's {@code QuantizeLinear} expresses it (zero point 0):
+     * {@code Q(x) = clip(round_half_even(x / scale), min, max) · scale}.
+     *
+     * @param scale the step
+     * @param min the lowest integer level
+     * @param max the highest integer level
+     */
+    public record UniformGrid(float scale, int min, int max) {}
+
+    /**
+     * Returns this quantizer's deploy-mode function as a per-tensor uniform grid, when it is one.
+     *
+     * @param parameterStore the parameter store
+     * @return the grid, or empty when the levels are not uniform or the scale is per channel
+     */
+    public Optional<UniformGrid> uniformGrid(ParameterStore parameterStore) {
+        return Optional.empty();
     }
 
     /**

@@ -1,0 +1,67 @@
+package ai.djl.quant.integration;
+
+import ai.djl.modality.Classifications;
+import ai.djl.modality.cv.Image;
+import ai.djl.quant.data.FashionMnistDataset;
+import ai.djl.quant.zoo.ClassifierModelLoader;
+import ai.djl.quant.zoo.ModelCard;
+import ai.djl.quant.zoo.ZooArtifacts;
+import ai.djl.quant.zoo.ZooEvaluation;
+import ai.djl.quant.zoo.ZooVariant;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ModelZoo;
+import ai.djl.repository.zoo.ZooModel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.testng.Assert;
+import org.testng.annotations.Test;
+
+/**
+ * The shipped zoo, as a user meets it: every built variant in the jar loads offline through a
+ * Criteria and classifies the full 10k Fashion-MNIST test set with exactly the accuracy of its
+ * model card; quantized files are within 5 % of their ideal packed size; the zoo's files stay
+ * within 64 MB.
+ */
+public class ZooArtifactsTest {
+
+    @Test
+    public void everyBuiltVariantReproducesItsCard() throws Exception {
+        Assert.assertNotNull(ModelZoo.getModelZoo("ai.djl.quant"), "the zoo is registered through META-INF/services");
+        FashionMnistDataset test = FashionMnistDataset.testSet(500);
+        ZooArtifacts jar = ZooArtifacts.classpath();
+        List<String> missing = new ArrayList<>();
+        long totalBytes = 0;
+        int checked = 0;
+        for (ZooVariant variant : ZooVariant.catalogue()) {
+            var card = jar.card(variant);
+            if (card.isEmpty()) {
+                missing.add(variant.artifactId() + "/" + variant.name());
+                continue;
+            }
+            ModelCard c = card.get();
+            totalBytes += c.fileBytes();
+            Criteria<Image, Classifications> criteria = Criteria.builder()
+                    .setTypes(Image.class, Classifications.class)
+                    .optGroupId("ai.djl.quant")
+                    .optArtifactId(variant.artifactId())
+                    .optFilters(variant.filters())
+                    .build();
+            try (ZooModel<Image, Classifications> model = criteria.loadModel()) {
+                long correct = ZooEvaluation.correct(model, test);
+                System.out.printf(Locale.ROOT, "%s/%s: %d / %d correct (card %d, %.2f %%)%n",
+                        variant.artifactId(), variant.name(), correct, test.size(), c.correct(), c.accuracy());
+                Assert.assertEquals(correct, c.correct(), variant + " does not reproduce its card");
+            }
+            if (!variant.isFloat()) {
+                Assert.assertTrue(c.fileBytes() <= 1.05 * c.idealBytes(),
+                        variant + ": " + c.fileBytes() + " bytes vs ideal " + c.idealBytes());
+            }
+            checked++;
+        }
+        System.out.println("not built yet: " + (missing.isEmpty() ? "none" : missing));
+        Assert.assertTrue(checked > 0, "no zoo artifact is built; run the zoo-build command");
+        Assert.assertTrue(totalBytes <= 64L << 20, "the zoo holds " + totalBytes + " bytes");
+        Assert.assertNotNull(new ClassifierModelLoader("resnet18").getMrl());
+    }
+}
