@@ -13,8 +13,9 @@ import ai.djl.quant.quantizers.NHotLevels;
  *   y[n, o, p] = s_w[o] · s_a · Σ_{c, k} Σ_{(shift, sign) ∈ NAF(m[o, c, k])} sign · (x[n, c, p+k] &lt;&lt; shift) + b[o]
  * </pre>
  *
- * <p>{@link #operations()} counts the shift-adds performed: one per non-zero digit and input
- * position, the quantity {@link CostReport} predicts.
+ * <p>{@link #operations()} counts the shift-adds of the layer as {@link CostReport} does: one per
+ * non-zero digit and output position, zero-padding positions included (their operand is zero, so
+ * the loops skip them, as hardware may).
  */
 public final class ShiftAddKernel {
 
@@ -26,6 +27,8 @@ public final class ShiftAddKernel {
     /** Per output channel, per weight position: the digits as (shift, sign) packed into shorts. */
     private final short[][][] digits;
     private final float[] outputScale;
+    /** Per output channel, the digits of all its weights: the shift-adds of one output value. */
+    private final long[] digitsPerOutput;
     private long operations;
 
     /**
@@ -44,43 +47,21 @@ public final class ShiftAddKernel {
         kh = shape.length > 2 ? (int) shape[2] : 1;
         kw = shape.length > 3 ? (int) shape[3] : 1;
         this.groups = groups;
-        int exponent = commonExponent(weights.levels());
-        float unit = (float) Math.pow(2, -exponent);
+        int exponent = weights.dyadicExponent().orElseThrow(() -> new IllegalArgumentException(
+                "weight levels are not integers times a power of two (learned levels?): no shift-add form"));
+        float unit = (float) Math.scalb(1.0, -exponent);
         int perRow = inPerGroup * kh * kw;
+        int[] integers = weights.integerCodes(exponent);
         digits = new short[outChannels][perRow][];
         outputScale = new float[outChannels];
-        int k = weights.levelCount();
+        digitsPerOutput = new long[outChannels];
         for (int o = 0; o < outChannels; o++) {
-            int table = weights.tableRows() == 1 ? 0 : o * k;
-            float scale = weights.scales().length == 1 ? weights.scales()[0] : weights.scales()[o];
-            outputScale[o] = scale * unit * activationScale;
+            outputScale[o] = weights.scale(o) * unit * activationScale;
             for (int i = 0; i < perRow; i++) {
-                float level = weights.levels()[table + weights.codes()[o * perRow + i]];
-                digits[o][i] = naf(Math.round(level * (float) Math.pow(2, exponent)));
+                digits[o][i] = naf(integers[o * perRow + i]);
+                digitsPerOutput[o] += digits[o][i].length;
             }
         }
-    }
-
-    /**
-     * The smallest e ≥ 0 such that every level times 2^e is an integer, up to 16: beyond, the
-     * levels are not a shift grid (every float is dyadic, so a bound is what makes this a test).
-     */
-    private static int commonExponent(float[] levels) {
-        for (int e = 0; e <= 16; e++) {
-            boolean integral = true;
-            for (float l : levels) {
-                double scaled = l * Math.pow(2, e);
-                if (scaled != Math.rint(scaled)) {
-                    integral = false;
-                    break;
-                }
-            }
-            if (integral) {
-                return e;
-            }
-        }
-        throw new IllegalArgumentException(
-                "weight levels are not integers times a power of two (learned levels?): no shift-add form");
     }
 
     /** The non-adjacent form of m as (shift << 1 | negative) entries. */
@@ -142,13 +123,13 @@ public final class ShiftAddKernel {
                                     for (short d : digits[o][wi]) {
                                         int term = a << (d >> 1);
                                         acc += (d & 1) == 0 ? term : -term;
-                                        operations++;
                                     }
                                 }
                             }
                         }
                         y[((n * outChannels + o) * oh + i) * ow + j] =
                                 acc * outputScale[o] + (bias == null ? 0 : bias[o]);
+                        operations += digitsPerOutput[o];
                     }
                 }
             }
@@ -174,17 +155,18 @@ public final class ShiftAddKernel {
                     for (short d : digits[o][i]) {
                         int term = a << (d >> 1);
                         acc += (d & 1) == 0 ? term : -term;
-                        operations++;
                     }
                 }
                 y[n * outChannels + o] = acc * outputScale[o] + (bias == null ? 0 : bias[o]);
+                operations += digitsPerOutput[o];
             }
         }
         return y;
     }
 
     /**
-     * Returns the shift-add operations performed so far (zero-padding positions skipped).
+     * Returns the shift-add operations of the outputs computed so far (zero-padding positions
+     * counted, as in the cost report).
      *
      * @return the count
      */

@@ -1,5 +1,7 @@
 package ai.djl.quant.quantizers;
 
+import java.util.OptionalInt;
+
 /**
  * A quantized weight tensor as integer codes: {@code w[r, i] = levels[t(r), codes[r·n + i]] ·
  * scales[r]}, with one shared level table ({@code tableRows = 1}) or one per row, and one scale per
@@ -30,6 +32,60 @@ public record Codebook(float[] levels, int tableRows, float[] scales, int rows, 
     public int indexBits() {
         int n = levelCount();
         return n <= 1 ? 1 : 32 - Integer.numberOfLeadingZeros(n - 1);
+    }
+
+    /**
+     * The exponent {@code e} of the smallest power of two (up to 2^16) that makes every level an
+     * integer, so that {@code w = (levels·2^e)[code] · (scale / 2^e)}: the form of integer kernels
+     * and int8/int16 exports. Uniform, power-of-two, shift and n-hot levels have one; learned
+     * tables do not.
+     *
+     * @return e, or empty when the levels are not integers times a power of two
+     */
+    public OptionalInt dyadicExponent() {
+        for (int e = 0; e <= 16; e++) {
+            boolean integral = true;
+            for (float l : levels) {
+                double scaled = Math.scalb((double) l, e);
+                if (scaled != Math.rint(scaled) || Math.abs(scaled) > Integer.MAX_VALUE) {
+                    integral = false;
+                    break;
+                }
+            }
+            if (integral) {
+                return OptionalInt.of(e);
+            }
+        }
+        return OptionalInt.empty();
+    }
+
+    /**
+     * The integer value of every weight, {@code levels[code]·2^e}.
+     *
+     * @param exponent e from {@link #dyadicExponent()}
+     * @return one integer per weight, row-major
+     */
+    public int[] integerCodes(int exponent) {
+        int perRow = codes.length / rows;
+        int k = levelCount();
+        int[] out = new int[codes.length];
+        for (int r = 0; r < rows; r++) {
+            int table = tableRows == 1 ? 0 : r * k;
+            for (int i = 0; i < perRow; i++) {
+                out[r * perRow + i] = (int) Math.scalb((double) levels[table + codes[r * perRow + i]], exponent);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The scale of a row.
+     *
+     * @param row the row
+     * @return its scale
+     */
+    public float scale(int row) {
+        return scales.length == 1 ? scales[0] : scales[row];
     }
 
     /**

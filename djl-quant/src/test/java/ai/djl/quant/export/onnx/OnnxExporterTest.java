@@ -6,31 +6,18 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
-import ai.djl.nn.Blocks;
 import ai.djl.nn.LambdaBlock;
-import ai.djl.nn.ParallelBlock;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
-import ai.djl.nn.core.Linear;
-import ai.djl.nn.norm.BatchNorm;
-import ai.djl.nn.pooling.Pool;
-import ai.djl.quant.Quantization;
 import ai.djl.quant.QuantizationConfig;
-import ai.djl.quant.nn.QuantizedNetwork;
-import ai.djl.quant.quantizers.ChannelBalancedQuantizer;
-import ai.djl.quant.quantizers.LearnedLevelsQuantizer;
-import ai.djl.quant.quantizers.LsqQuantizer;
+import ai.djl.quant.export.ExportTesting;
 import ai.djl.quant.quantizers.NHotQuantizer;
-import ai.djl.quant.quantizers.PowerOfTwoQuantizer;
-import ai.djl.quant.quantizers.ShiftQuantizer;
 import ai.djl.training.ParameterStore;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import java.nio.FloatBuffer;
-import java.util.Arrays;
 import java.util.Map;
 import org.testng.Assert;
 import org.testng.annotations.DataProvider;
@@ -39,65 +26,11 @@ import org.testng.annotations.Test;
 /** ONNX export checked by running the file in ONNX Runtime against DJL's own outputs. */
 public class OnnxExporterTest {
 
-    private static final Shape INPUT = new Shape(4, 1, 12, 12);
-
-    /** conv-bn-relu, a residual unit (sum join), a depthwise conv with ReLU6, pooling, linear. */
-    static SequentialBlock residualNet(int width) {
-        SequentialBlock main = new SequentialBlock()
-                .add(Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(width).optPadding(new Shape(1, 1)).optBias(false).build())
-                .add(BatchNorm.builder().build());
-        return new SequentialBlock()
-                .add(Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(width).optPadding(new Shape(1, 1)).build())
-                .add(BatchNorm.builder().build())
-                .add(Activation.reluBlock())
-                .add(new ParallelBlock(l -> new NDList(l.get(0).singletonOrThrow().add(l.get(1).singletonOrThrow())),
-                        Arrays.asList(main, Blocks.identityBlock())))
-                .add(Activation.reluBlock())
-                .add(Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(width).optGroups(width).optStride(new Shape(2, 2))
-                        .optPadding(new Shape(1, 1)).optBias(false).build())
-                .add(BatchNorm.builder().build())
-                .add(Activation.relu6Block())
-                .add(Conv2d.builder().setKernelShape(new Shape(1, 1)).setFilters(12).build())
-                .add(Activation.reluBlock())
-                .add(Pool.globalAvgPool2dBlock())
-                .add(Blocks.batchFlattenBlock())
-                .add(Linear.builder().setUnits(5).build());
-    }
+    private static final Shape INPUT = ExportTesting.INPUT;
 
     @DataProvider
     public Object[][] configs() {
-        return new Object[][] {
-            {"float", null},
-            {"LSQ W8A8", QuantizationConfig.builder().setWeights(LsqQuantizer.spec(8)).optActivations(LsqQuantizer.spec(8)).build()},
-            {"LSQ W4A4", QuantizationConfig.builder().setWeights(LsqQuantizer.spec(4)).optActivations(LsqQuantizer.spec(4)).build()},
-            {"shift s=3 + LSQ A4", QuantizationConfig.builder().setWeights(ShiftQuantizer.shiftSpec(3)).optActivations(LsqQuantizer.spec(4)).build()},
-            {"power-of-two W4", QuantizationConfig.builder().setWeights(PowerOfTwoQuantizer.spec(4)).build()},
-            {"n-hot(8,2) W + LSQ A8", QuantizationConfig.builder().setWeights(NHotQuantizer.spec(8, 2)).optActivations(LsqQuantizer.spec(8)).build()},
-            {"learned W3 + channel-balanced A4", QuantizationConfig.builder().setWeights(LearnedLevelsQuantizer.spec(3))
-                    .optActivations(ChannelBalancedQuantizer.spec(4, ChannelBalancedQuantizer.Objective.CHANNEL_BALANCED)).build()},
-        };
-    }
-
-    /** Builds, calibrates (three training passes also move the BatchNorm statistics) and deploys. */
-    private static Block prepare(NDManager manager, QuantizationConfig config, NDArray x) {
-        return prepare(manager, config, x, 8);
-    }
-
-    private static Block prepare(NDManager manager, QuantizationConfig config, NDArray x, int width) {
-        manager.getEngine().setRandomSeed(3);
-        Block block = residualNet(width);
-        block.initialize(manager, DataType.FLOAT32, INPUT);
-        if (config != null) {
-            block = Quantization.wrap(block, config);
-        }
-        ParameterStore store = new ParameterStore(manager, false);
-        for (int i = 0; i < 3; i++) {
-            block.forward(store, new NDList(x.mul(1 + i * 0.1f)), true);
-        }
-        if (block instanceof QuantizedNetwork q) {
-            q.setDeployMode(true);
-        }
-        return block;
+        return ExportTesting.configs();
     }
 
     @Test(dataProvider = "configs")
@@ -105,24 +38,15 @@ public class OnnxExporterTest {
         try (Model model = Model.newInstance("m")) {
             NDManager manager = model.getNDManager();
             NDArray x = manager.randomNormal(INPUT);
-            Block block = prepare(manager, config, x);
+            Block block = ExportTesting.prepare(manager, config, x);
             float[] expected = block.forward(new ParameterStore(manager, false), new NDList(x), false).head().toFloatArray();
             byte[] onnx = OnnxExporter.toBytes(block, new Shape(1, 12, 12));
             float[] actual = run(onnx, x.toFloatArray(), INPUT.getShape());
-            double scale = 0;
-            for (float v : expected) {
-                scale = Math.max(scale, Math.abs(v));
-            }
-            int far = 0;
-            for (int i = 0; i < expected.length; i++) {
-                if (Math.abs(actual[i] - expected[i]) > 1e-4 * Math.max(1, scale)) {
-                    far++;
-                }
-            }
+            int far = ExportTesting.farApart(expected, actual);
             // folding BatchNorm changes float rounding, which may move an activation across a
             // rounding boundary; the outputs must otherwise agree
             Assert.assertTrue(far <= expected.length / 10, name + ": " + far + " of " + expected.length + " outputs differ: "
-                    + Arrays.toString(expected) + " vs " + Arrays.toString(actual));
+                    + java.util.Arrays.toString(expected) + " vs " + java.util.Arrays.toString(actual));
         }
     }
 
@@ -145,8 +69,8 @@ public class OnnxExporterTest {
         try (Model model = Model.newInstance("m")) {
             NDManager manager = model.getNDManager();
             NDArray x = manager.randomNormal(INPUT);
-            int floatBytes = OnnxExporter.toBytes(prepare(manager, null, x, 64), new Shape(1, 12, 12)).length;
-            int int8Bytes = OnnxExporter.toBytes(prepare(manager, (QuantizationConfig) configs()[1][1], x, 64), new Shape(1, 12, 12)).length;
+            int floatBytes = OnnxExporter.toBytes(ExportTesting.prepare(manager, null, x, 64), new Shape(1, 12, 12)).length;
+            int int8Bytes = OnnxExporter.toBytes(ExportTesting.prepare(manager, (QuantizationConfig) ExportTesting.configs()[1][1], x, 64), new Shape(1, 12, 12)).length;
             // the quantized layers' weights shrink 4x; the first conv bias, BatchNorms folded, scales remain
             Assert.assertTrue(int8Bytes < floatBytes * 0.3, int8Bytes + " vs " + floatBytes);
         }
@@ -157,7 +81,7 @@ public class OnnxExporterTest {
         try (Model model = Model.newInstance("m")) {
             NDManager manager = model.getNDManager();
             NDArray x = manager.randomNormal(INPUT);
-            Block nhotActivations = prepare(manager,
+            Block nhotActivations = ExportTesting.prepare(manager,
                     QuantizationConfig.builder().setWeights(NHotQuantizer.spec(4, 2)).optActivations(NHotQuantizer.spec(4, 2)).build(), x);
             UnsupportedOperationException e = Assert.expectThrows(UnsupportedOperationException.class,
                     () -> OnnxExporter.toBytes(nhotActivations, new Shape(1, 12, 12)));
