@@ -103,38 +103,59 @@ public final class ShiftAddKernel {
         int ow = (w + 2 * padding - kw) / stride + 1;
         int outPerGroup = outChannels / groups;
         float[] y = new float[batch * outChannels * oh * ow];
+        int[] acc = new int[oh * ow];
         for (int n = 0; n < batch; n++) {
             for (int o = 0; o < outChannels; o++) {
+                java.util.Arrays.fill(acc, 0);
                 int firstChannel = (o / outPerGroup) * inPerGroup;
-                for (int i = 0; i < oh; i++) {
-                    for (int j = 0; j < ow; j++) {
-                        int acc = 0;
-                        int wi = 0;
-                        for (int c = 0; c < inPerGroup; c++) {
-                            int plane = (n * channels + firstChannel + c) * h;
-                            for (int u = 0; u < kh; u++) {
-                                int row = i * stride - padding + u;
-                                for (int v = 0; v < kw; v++, wi++) {
-                                    int col = j * stride - padding + v;
-                                    if (row < 0 || row >= h || col < 0 || col >= w) {
-                                        continue;
-                                    }
-                                    int a = x[(plane + row) * w + col];
-                                    for (short d : digits[o][wi]) {
-                                        int term = a << (d >> 1);
-                                        acc += (d & 1) == 0 ? term : -term;
+                int wi = 0;
+                for (int c = 0; c < inPerGroup; c++) {
+                    int plane = (n * channels + firstChannel + c) * h;
+                    for (int u = 0; u < kh; u++) {
+                        // output rows whose input row i·stride - padding + u lies inside the image
+                        int iFrom = Math.max(0, ceilDiv(padding - u, stride));
+                        int iTo = Math.min(oh - 1, Math.floorDiv(h - 1 + padding - u, stride));
+                        for (int v = 0; v < kw; v++, wi++) {
+                            short[] ds = digits[o][wi];
+                            if (ds.length == 0 || iFrom > iTo) {
+                                continue;
+                            }
+                            int jFrom = Math.max(0, ceilDiv(padding - v, stride));
+                            int jTo = Math.min(ow - 1, Math.floorDiv(w - 1 + padding - v, stride));
+                            for (short d : ds) {
+                                int shift = d >> 1;
+                                boolean minus = (d & 1) == 1;
+                                for (int i = iFrom; i <= iTo; i++) {
+                                    int in = (plane + i * stride - padding + u) * w - padding + v;
+                                    int out = i * ow;
+                                    // the multiply-free inner loop: shift and add (or subtract) a row
+                                    if (minus) {
+                                        for (int j = jFrom; j <= jTo; j++) {
+                                            acc[out + j] -= x[in + j * stride] << shift;
+                                        }
+                                    } else {
+                                        for (int j = jFrom; j <= jTo; j++) {
+                                            acc[out + j] += x[in + j * stride] << shift;
+                                        }
                                     }
                                 }
                             }
                         }
-                        y[((n * outChannels + o) * oh + i) * ow + j] =
-                                acc * outputScale[o] + (bias == null ? 0 : bias[o]);
-                        operations += digitsPerOutput[o];
                     }
                 }
+                int base = (n * outChannels + o) * oh * ow;
+                float b = bias == null ? 0 : bias[o];
+                for (int p = 0; p < acc.length; p++) {
+                    y[base + p] = acc[p] * outputScale[o] + b;
+                }
+                operations += digitsPerOutput[o] * acc.length;
             }
         }
         return y;
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return -Math.floorDiv(-a, b);
     }
 
     /**
