@@ -27,6 +27,18 @@ public final class ModelSize {
      * @return the size in bytes
      */
     public static long bytes(Block block) {
+        return bytes(block, false);
+    }
+
+    /**
+     * Returns the deployed size with the float parameters at 32 or 16 bits: every quantized weight
+     * at its index bits, every other parameter (biases, BatchNorm, steps, level tables) as float.
+     *
+     * @param block a float model or a {@link QuantizedNetwork}
+     * @param halfFloats whether float parameters are stored as float16
+     * @return the size in bytes
+     */
+    public static long bytes(Block block, boolean halfFloats) {
         Map<Parameter, Integer> quantizedBits = new IdentityHashMap<>();
         if (block instanceof QuantizedNetwork network) {
             for (QuantizedLayer layer : network.getQuantizedLayers()) {
@@ -38,7 +50,7 @@ public final class ModelSize {
             Parameter p = pair.getValue();
             long numel = p.getArray().size();
             Integer bits = quantizedBits.get(p);
-            total += bits == null ? 4 * numel : (numel * bits + 7) / 8;
+            total += bits == null ? (halfFloats ? 2 : 4) * numel : (numel * bits + 7) / 8;
         }
         return total;
     }

@@ -228,14 +228,7 @@ public final class PackedModel {
      * @return bytes
      */
     public static long idealBytes(Block block, boolean halfFloats) {
-        Map<Parameter, QuantizedLayer> quantized = quantizedWeights(block);
-        long bits = 0;
-        for (Parameter p : block.getParameters().values()) {
-            long n = p.getArray().size();
-            QuantizedLayer layer = quantized.get(p);
-            bits += layer != null ? n * layer.getWeightQuantizer().indexBits() : n * (halfFloats ? 16 : 32);
-        }
-        return (bits + 7) / 8;
+        return ModelSize.bytes(block, halfFloats);
     }
 
     private static Map<Parameter, QuantizedLayer> quantizedWeights(Block block) {
