@@ -37,7 +37,8 @@ import java.util.Optional;
  * IntegerEngine}; plus every quantized zoo variant ONNX and the engine can express. Prints latency
  * per batch (median of timed runs after warm-up) as ratios to DJL fp32, model bytes, and top-1
  * agreement with the fake-quantized model on the first {@code parityImages} test images with the
- * largest logit difference.
+ * largest logit difference. ONNX models are exported twice: with int32 biases (ONNX Runtime fuses the
+ * integer layers into QLinearConv) and with float biases (exact, dequantized float convolutions).
  *
  * <p>Arguments: {@code [architectures=resnet18,mobilenetv2] [threads=2] [parityImages=10000]
  * [engineParityImages=2000]}.
@@ -84,9 +85,11 @@ public final class DeploymentBenchmark {
             List<Runner> runners = new ArrayList<>();
             runners.add(new DjlRunner("DJL PyTorch fp32", base, manager, ModelSize.bytes(base)));
             runners.add(new DjlRunner("DJL PyTorch fake-quant W8A8", quantized, manager, ModelSize.bytes(quantized)));
-            runners.add(new OrtRunner("ONNX Runtime fp32", OnnxExporter.toBytes(base, EXAMPLE), threads));
-            OrtRunner int8 = new OrtRunner("ONNX Runtime int8 QDQ W8A8", OnnxExporter.toBytes(quantized, EXAMPLE), threads);
+            runners.add(new OrtRunner("ONNX Runtime fp32", OnnxExporter.toBytes(base, EXAMPLE, false), threads));
+            OrtRunner int8 = new OrtRunner("ONNX Runtime int8 QDQ W8A8 (int32 bias)", OnnxExporter.toBytes(quantized, EXAMPLE, true), threads);
             runners.add(int8);
+            OrtRunner floatBias = new OrtRunner("ONNX Runtime int8 QDQ W8A8 (float bias)", OnnxExporter.toBytes(quantized, EXAMPLE, false), threads);
+            runners.add(floatBias);
             EngineRunner engine = new EngineRunner("integer engine W8A8 (1 thread)", IntegerEngine.compile(quantized, EXAMPLE),
                     ModelSize.bytes(quantized));
             runners.add(engine);
@@ -112,6 +115,7 @@ public final class DeploymentBenchmark {
             System.out.println("|---|---|---|---|");
             Runner reference = runners.get(1);
             parity(reference, int8, test, parityImages);
+            parity(reference, floatBias, test, parityImages);
             parity(reference, engine, test, Math.min(engineParityImages, parityImages));
             for (ZooVariant v : ZooVariant.catalogue()) {
                 if (v.artifactId().equals(arch) && !v.isFloat()) {
@@ -134,7 +138,7 @@ public final class DeploymentBenchmark {
         String name = v.artifactId() + "/" + v.name();
         Runner djl = new DjlRunner("DJL fake-quant " + name, block, manager, ModelSize.bytes(block));
         try {
-            parity(djl, new OrtRunner("ONNX Runtime " + name, OnnxExporter.toBytes(block, EXAMPLE), threads), test, images);
+            parity(djl, new OrtRunner("ONNX Runtime " + name, OnnxExporter.toBytes(block, EXAMPLE, true), threads), test, images);
         } catch (UnsupportedOperationException e) {
             System.out.println("| ONNX Runtime " + name + " | refused: " + e.getMessage() + " | | |");
         }

@@ -35,11 +35,17 @@ import java.util.OptionalInt;
 public final class OnnxExporter implements LoweringTarget<String> {
 
     private final OnnxGraph graph = new OnnxGraph();
+    private final boolean integerBias;
+    /** The scale of every tensor that comes out of a DequantizeLinear of activations. */
+    private final java.util.Map<String, Float> activationScales = new java.util.HashMap<>();
 
-    private OnnxExporter() {}
+    private OnnxExporter(boolean integerBias) {
+        this.integerBias = integerBias;
+    }
 
     /**
-     * Writes the model as an ONNX file (atomically).
+     * Writes the model as an ONNX file (atomically), integer layers with int32 biases so that ONNX
+     * Runtime runs them as integer convolutions (see {@link #toBytes(Block, Shape, boolean)}).
      *
      * @param block an initialized model (wrapped models: calibrated or loaded)
      * @param inputShape the shape of one input example, without the batch axis, e.g. (1, 28, 28)
@@ -49,7 +55,7 @@ public final class OnnxExporter implements LoweringTarget<String> {
      * @throws UnsupportedOperationException when a layer has no ONNX form, naming its path
      */
     public static long export(Block block, Shape inputShape, Path file) throws IOException {
-        byte[] model = toBytes(block, inputShape);
+        byte[] model = toBytes(block, inputShape, true);
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
@@ -65,12 +71,20 @@ public final class OnnxExporter implements LoweringTarget<String> {
     /**
      * Encodes the model as ONNX bytes; the input is named {@code input}, with a symbolic batch axis.
      *
+     * <p>With {@code integerBias}, the bias of a layer with integer input and weights is stored as
+     * int32 on the accumulator grid {@code s_input·s_weight[c]}, the form int8 runtimes need to run
+     * the layer as one integer convolution (ONNX Runtime's QLinearConv); the rounding moves each
+     * bias by at most half a grid unit, which can flip a following activation's rounding. Without
+     * it, biases stay float: the outputs equal the fake-quantized model's up to float rounding,
+     * but the runtime dequantizes and convolves in float.
+     *
      * @param block an initialized model
      * @param inputShape the shape of one example, without the batch axis
+     * @param integerBias whether biases of integer layers are stored as int32
      * @return the ONNX {@code ModelProto}
      */
-    public static byte[] toBytes(Block block, Shape inputShape) {
-        OnnxExporter exporter = new OnnxExporter();
+    public static byte[] toBytes(Block block, Shape inputShape, boolean integerBias) {
+        OnnxExporter exporter = new OnnxExporter(integerBias);
         String output = ModelLowering.lower(block, exporter, "input");
         long[] in = new long[inputShape.dimension() + 1];
         in[0] = -1;
@@ -145,7 +159,9 @@ public final class OnnxExporter implements LoweringTarget<String> {
         String scale = scalar("act_scale", grid.scale());
         String zero = graph.integers("act_zero", type, new int[] {0});
         String quantized = graph.node("QuantizeLinear", "act_q", List.of(x, scale, zero));
-        return graph.node("DequantizeLinear", "act", List.of(quantized, scale, zero));
+        String dequantized = graph.node("DequantizeLinear", "act", List.of(quantized, scale, zero));
+        activationScales.put(dequantized, grid.scale());
+        return dequantized;
     }
 
     @Override
@@ -167,9 +183,37 @@ public final class OnnxExporter implements LoweringTarget<String> {
     private List<String> inputs(String x, LayerWeights weights, float[] bias) {
         List<String> inputs = new ArrayList<>(List.of(x, weight(weights)));
         if (bias != null) {
-            inputs.add(graph.floats("bias", bias, bias.length));
+            inputs.add(bias(x, weights, bias));
         }
         return inputs;
+    }
+
+    /**
+     * The bias as int32 at scale {@code s_input·s_weight[c]} behind a DequantizeLinear when input
+     * and weights are both integer (the form ONNX Runtime fuses into QLinearConv; the rounding
+     * error is at most half a unit of the accumulator), float otherwise.
+     */
+    private String bias(String x, LayerWeights weights, float[] bias) {
+        Float inputScale = activationScales.get(x);
+        OptionalInt exponent = weights.integerExponent();
+        if (!integerBias || inputScale == null || exponent.isEmpty()) {
+            return graph.floats("bias", bias, bias.length);
+        }
+        Codebook book = weights.scaledCodebook();
+        float[] scales = new float[bias.length];
+        int[] codes = new int[bias.length];
+        for (int c = 0; c < bias.length; c++) {
+            scales[c] = inputScale * (float) Math.scalb((double) book.scale(c), -exponent.getAsInt());
+            double q = Math.rint(bias[c] / scales[c]);
+            if (!(Math.abs(q) < Integer.MAX_VALUE)) {
+                return graph.floats("bias", bias, bias.length);
+            }
+            codes[c] = (int) q;
+        }
+        String q = graph.integers("bias_q", OnnxGraph.INT32, codes, bias.length);
+        String zero = graph.integers("bias_zero", OnnxGraph.INT32, new int[scales.length], scales.length);
+        return graph.node("DequantizeLinear", "bias", List.of(q, graph.floats("bias_scale", scales, scales.length), zero),
+                Attribute.integer("axis", 0));
     }
 
     /** Integer codes behind a DequantizeLinear when the weights allow, float values otherwise. */
@@ -195,7 +239,8 @@ public final class OnnxExporter implements LoweringTarget<String> {
             scales[r] = (float) Math.scalb((double) book.scale(r), -exponent.getAsInt());
         }
         String q = graph.integers("weight_q", type, codes, weights.shape());
-        return graph.node("DequantizeLinear", "weight", List.of(q, graph.floats("weight_scale", scales, scales.length)),
+        String zero = graph.integers("weight_zero", type, new int[scales.length], scales.length);
+        return graph.node("DequantizeLinear", "weight", List.of(q, graph.floats("weight_scale", scales, scales.length), zero),
                 Attribute.integer("axis", 0));
     }
 

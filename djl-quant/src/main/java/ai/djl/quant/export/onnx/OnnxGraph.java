@@ -16,6 +16,7 @@ final class OnnxGraph {
     static final int UINT8 = 2;
     static final int INT8 = 3;
     static final int INT16 = 5;
+    static final int INT32 = 6;
     static final int INT64 = 7;
 
     /** The operator set the exporter writes (QuantizeLinear/DequantizeLinear with int16 and axis). */
@@ -46,10 +47,12 @@ final class OnnxGraph {
     }
 
     String integers(String hint, int dataType, int[] values, long... dims) {
-        int width = dataType == INT16 ? 2 : 1;
+        int width = dataType == INT32 ? 4 : dataType == INT16 ? 2 : 1;
         ByteBuffer buffer = ByteBuffer.allocate(width * values.length).order(ByteOrder.LITTLE_ENDIAN);
         for (int v : values) {
-            if (width == 2) {
+            if (width == 4) {
+                buffer.putInt(v);
+            } else if (width == 2) {
                 buffer.putShort((short) v);
             } else {
                 buffer.put((byte) v);

@@ -40,7 +40,7 @@ public class OnnxExporterTest {
             NDArray x = manager.randomNormal(INPUT);
             Block block = ExportTesting.prepare(manager, config, x);
             float[] expected = block.forward(new ParameterStore(manager, false), new NDList(x), false).head().toFloatArray();
-            byte[] onnx = OnnxExporter.toBytes(block, new Shape(1, 12, 12));
+            byte[] onnx = OnnxExporter.toBytes(block, new Shape(1, 12, 12), false);
             float[] actual = run(onnx, x.toFloatArray(), INPUT.getShape());
             int far = ExportTesting.farApart(expected, actual);
             // folding BatchNorm changes float rounding, which may move an activation across a
@@ -69,10 +69,37 @@ public class OnnxExporterTest {
         try (Model model = Model.newInstance("m")) {
             NDManager manager = model.getNDManager();
             NDArray x = manager.randomNormal(INPUT);
-            int floatBytes = OnnxExporter.toBytes(ExportTesting.prepare(manager, null, x, 64), new Shape(1, 12, 12)).length;
-            int int8Bytes = OnnxExporter.toBytes(ExportTesting.prepare(manager, (QuantizationConfig) ExportTesting.configs()[1][1], x, 64), new Shape(1, 12, 12)).length;
+            int floatBytes = OnnxExporter.toBytes(ExportTesting.prepare(manager, null, x, 64), new Shape(1, 12, 12), false).length;
+            int int8Bytes = OnnxExporter.toBytes(ExportTesting.prepare(manager, (QuantizationConfig) ExportTesting.configs()[1][1], x, 64), new Shape(1, 12, 12), false).length;
             // the quantized layers' weights shrink 4x; the first conv bias, BatchNorms folded, scales remain
             Assert.assertTrue(int8Bytes < floatBytes * 0.3, int8Bytes + " vs " + floatBytes);
+        }
+    }
+
+    @Test
+    public void onnxRuntimeRunsInt8LayersAsIntegerConvolutions() throws Exception {
+        try (Model model = Model.newInstance("m")) {
+            NDManager manager = model.getNDManager();
+            SequentialBlock net = new SequentialBlock();
+            for (int i = 0; i < 3; i++) {
+                net.add(Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(8).optPadding(new Shape(1, 1)).build())
+                        .add(ai.djl.nn.Activation.reluBlock());
+            }
+            net.add(ai.djl.nn.Blocks.batchFlattenBlock());
+            net.initialize(manager, DataType.FLOAT32, INPUT);
+            Block quantized = ai.djl.quant.Quantization.wrap(net, (QuantizationConfig) ExportTesting.configs()[1][1]);
+            quantized.forward(new ParameterStore(manager, false), new NDList(manager.randomNormal(INPUT).abs()), false);
+            byte[] onnx = OnnxExporter.toBytes(quantized, new Shape(1, 12, 12), true);
+            java.nio.file.Path optimized = java.nio.file.Files.createTempFile("optimized", ".onnx");
+            OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.EXTENDED_OPT);
+            options.setOptimizedModelFilePath(optimized.toString());
+            try (OrtSession session = OrtEnvironment.getEnvironment().createSession(onnx, options)) {
+                Assert.assertNotNull(session);
+            }
+            String graph = new String(java.nio.file.Files.readAllBytes(optimized), java.nio.charset.StandardCharsets.ISO_8859_1);
+            // the conv-relu pairs whose output is quantized again (the first two) become integer convolutions
+            Assert.assertEquals(graph.split("QLinearConv", -1).length - 1, 2, "QLinearConv nodes after ONNX Runtime's fusion");
         }
     }
 
@@ -84,14 +111,14 @@ public class OnnxExporterTest {
             Block nhotActivations = ExportTesting.prepare(manager,
                     QuantizationConfig.builder().setWeights(NHotQuantizer.spec(4, 2)).optActivations(NHotQuantizer.spec(4, 2)).build(), x);
             UnsupportedOperationException e = Assert.expectThrows(UnsupportedOperationException.class,
-                    () -> OnnxExporter.toBytes(nhotActivations, new Shape(1, 12, 12)));
+                    () -> OnnxExporter.toBytes(nhotActivations, new Shape(1, 12, 12), false));
             Assert.assertTrue(e.getMessage().contains("/01") && e.getMessage().contains("QuantizeLinear"), e.getMessage());
 
             SequentialBlock custom = new SequentialBlock()
                     .add(Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(2).build())
                     .add(new LambdaBlock(l -> new NDList(l.singletonOrThrow().square())));
             custom.initialize(manager, DataType.FLOAT32, INPUT);
-            e = Assert.expectThrows(UnsupportedOperationException.class, () -> OnnxExporter.toBytes(custom, new Shape(1, 12, 12)));
+            e = Assert.expectThrows(UnsupportedOperationException.class, () -> OnnxExporter.toBytes(custom, new Shape(1, 12, 12), false));
             Assert.assertTrue(e.getMessage().startsWith("SequentialBlock/02") && e.getMessage().contains("anonymous"), e.getMessage());
         }
     }
