@@ -1,6 +1,7 @@
 package ai.djl.quant.training;
 
 import ai.djl.Model;
+import ai.djl.metric.Metrics;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -120,6 +121,7 @@ public final class ClassifierTraining {
             throws IOException, TranslateException {
         long start = System.nanoTime();
         try (Trainer trainer = model.newTrainer(config)) {
+            trainer.setMetrics(new Metrics()); // so that the logging listener prints each epoch's loss and accuracy
             trainer.initialize(inputShape);
             EasyTrain.fit(trainer, epochs, train, null);
         }

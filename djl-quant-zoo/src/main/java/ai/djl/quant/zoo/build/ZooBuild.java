@@ -12,6 +12,7 @@ import ai.djl.quant.nn.QuantizedNetwork;
 import ai.djl.quant.training.CheckpointListener;
 import ai.djl.quant.training.Checkpoints;
 import ai.djl.quant.training.ClassifierTraining;
+import ai.djl.quant.training.EpochHistory;
 import ai.djl.quant.training.FineTuning;
 import ai.djl.quant.training.LambdaScheduleListener;
 import ai.djl.quant.training.NHotRecipe;
@@ -195,8 +196,8 @@ public final class ZooBuild {
                 checkpoints.load(model, from);
             }
             Optimizer sgd = ClassifierTraining.sgdOneCycle(BASE_MAX_LR, BASE_WEIGHT_DECAY, BASE_EPOCHS * steps, from * steps);
-            ClassifierTraining.fit(model, train, BASE_EPOCHS - from,
-                    ClassifierTraining.config(sgd, true, new CheckpointListener(checkpoints, from)), INPUT);
+            ClassifierTraining.fit(model, train, BASE_EPOCHS - from, ClassifierTraining.config(sgd, true,
+                    new CheckpointListener(checkpoints, from), new EpochHistory(history(variant, "fp32"), from)), INPUT);
         }
     }
 
@@ -219,21 +220,29 @@ public final class ZooBuild {
                 FINE_TUNE_EPOCHS, FINE_TUNE_EPOCHS);
         if (nhot) {
             FineTuning uniform = new FineTuning(NHOT_UNIFORM_EPOCHS, FINE_TUNE_LR, FINE_TUNE_WEIGHT_DECAY);
-            uniform.run(model, network, train, INPUT, true, done, new CheckpointListener(checkpoints, done));
+            uniform.run(model, network, train, INPUT, true, done, new CheckpointListener(checkpoints, done),
+                    new EpochHistory(history(variant, variant.name()), done));
             if (done < NHOT_UNIFORM_EPOCHS) {
                 NHotRecipe.switchToNHot(network);
             }
             int after = Math.max(done, NHOT_UNIFORM_EPOCHS);
             FineTuning nHotStage = new FineTuning(FINE_TUNE_EPOCHS - NHOT_UNIFORM_EPOCHS, FINE_TUNE_LR, FINE_TUNE_WEIGHT_DECAY);
-            nHotStage.run(model, network, train, INPUT, true, after - NHOT_UNIFORM_EPOCHS, new CheckpointListener(checkpoints, after));
+            nHotStage.run(model, network, train, INPUT, true, after - NHOT_UNIFORM_EPOCHS, new CheckpointListener(checkpoints, after),
+                    new EpochHistory(history(variant, variant.name()), after));
             return;
         }
-        List<TrainingListener> listeners = new ArrayList<>(List.of(new CheckpointListener(checkpoints, done)));
+        List<TrainingListener> listeners = new ArrayList<>(List.of(new CheckpointListener(checkpoints, done),
+                new EpochHistory(history(variant, variant.name()), done)));
         if ("shift".equals(variant.quantizer())) {
             listeners.add(new LambdaScheduleListener(network, ShiftRecipe.schedule(FINE_TUNE_EPOCHS), stepsPerEpoch(), done));
         }
         new FineTuning(FINE_TUNE_EPOCHS, FINE_TUNE_LR, FINE_TUNE_WEIGHT_DECAY)
                 .run(model, network, train, INPUT, true, done, listeners.toArray(new TrainingListener[0]));
+    }
+
+    /** The training history of a run: {@code <work>/<arch>/<run>/history.csv}. */
+    private Path history(ZooVariant variant, String run) {
+        return work.resolve(variant.artifactId()).resolve(run).resolve("history.csv");
     }
 
     private int stepsPerEpoch() {
