@@ -1,0 +1,80 @@
+package ai.djl.quant.benchmarks;
+
+import ai.djl.quant.zoo.ModelCard;
+import ai.djl.quant.zoo.ZooArtifacts;
+import ai.djl.quant.zoo.ZooVariant;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The zoo at a glance: prints the table of every built artifact's card (from the zoo jar) and draws
+ * accuracy against model bytes and against shift-adds per image, plus the training curves recorded
+ * by the zoo build, as PNG files.
+ *
+ * <p>Arguments: {@code [chartDir=docs/images] [workDir=runs/zoo]}.
+ */
+public final class ZooReport {
+
+    private ZooReport() {}
+
+    public static void main(String[] args) throws Exception {
+        Path charts = Paths.get(args.length > 0 ? args[0] : "docs/images");
+        Path work = Paths.get(args.length > 1 ? args[1] : "runs/zoo");
+        List<Charts.Point> bytes = new ArrayList<>();
+        List<Charts.Point> shiftAdds = new ArrayList<>();
+        System.out.println("| model | variant | top-1 % | file bytes | ideal bytes | shift-adds / image | BOPs / image | epochs | train s |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|");
+        for (ZooVariant v : ZooVariant.catalogue()) {
+            Optional<ModelCard> card = ZooArtifacts.classpath().card(v);
+            if (card.isEmpty()) {
+                continue;
+            }
+            ModelCard c = card.get();
+            System.out.printf(Locale.ROOT, "| %s | %s | %.2f | %d | %d | %s | %d | %d+%d | %.0f |%n", c.artifactId(), c.variant(), c.accuracy(),
+                    c.fileBytes(), c.idealBytes(), c.shiftAdds() < 0 ? "—" : Long.toString(c.shiftAdds()), c.bitOperations(),
+                    c.baseEpochs(), c.fineTuneEpochs(), c.trainSeconds());
+            String label = c.artifactId() + " " + c.variant();
+            bytes.add(new Charts.Point(c.quantizer(), label, c.fileBytes(), c.accuracy()));
+            if (c.shiftAdds() > 0) {
+                shiftAdds.add(new Charts.Point(c.quantizer(), label, c.shiftAdds(), c.accuracy()));
+            }
+        }
+        if (bytes.isEmpty()) {
+            System.out.println("no zoo artifact is built yet");
+            return;
+        }
+        Charts.tradeOff("djl-quant zoo: accuracy vs model size (Fashion-MNIST test set)", "model file bytes", bytes,
+                charts.resolve("zoo-accuracy-vs-bytes.png"));
+        if (!shiftAdds.isEmpty()) {
+            Charts.tradeOff("djl-quant zoo: accuracy vs shift-add operations", "shift-adds per image", shiftAdds,
+                    charts.resolve("zoo-accuracy-vs-shiftadds.png"));
+        }
+        Map<String, List<double[]>> curves = new LinkedHashMap<>();
+        for (ZooVariant v : ZooVariant.catalogue()) {
+            Path history = work.resolve(v.artifactId()).resolve(v.name()).resolve("history.csv");
+            if (Files.exists(history)) {
+                List<double[]> points = new ArrayList<>();
+                for (String line : Files.readAllLines(history, StandardCharsets.UTF_8)) {
+                    if (!line.startsWith("epoch")) {
+                        String[] f = line.split(",");
+                        points.add(new double[] {Double.parseDouble(f[0]), 100 * Double.parseDouble(f[2])});
+                    }
+                }
+                curves.put(v.artifactId() + " " + v.name(), points);
+            }
+        }
+        if (!curves.isEmpty()) {
+            Charts.curves("zoo build: training accuracy per epoch", "training accuracy (%)", curves,
+                    charts.resolve("zoo-training-curves.png"));
+        }
+        System.out.println("charts written to " + charts.toAbsolutePath());
+    }
+}
