@@ -89,10 +89,18 @@ public final class ZooBuild {
         String only = args.length > 2 ? args[2] : "all";
         ZooBuild build = new ZooBuild(work, out);
         List<ModelCard> cards = new ArrayList<>();
+        List<String> failed = new ArrayList<>();
         for (ZooVariant variant : ZooVariant.catalogue()) {
             String key = variant.artifactId() + "/" + variant.name();
             if ("all".equals(only) || List.of(only.split(",")).stream().anyMatch(o -> o.equals(variant.artifactId()) || o.equals(key))) {
-                cards.add(build.artifact(variant));
+                try {
+                    cards.add(build.artifact(variant));
+                } catch (Exception e) {
+                    // one diverged or broken variant must not cost the others their turn
+                    System.err.println("== " + key + " FAILED: " + e);
+                    e.printStackTrace();
+                    failed.add(key + ": " + e.getMessage());
+                }
             }
         }
         System.out.println();
@@ -102,6 +110,11 @@ public final class ZooBuild {
             System.out.printf(Locale.ROOT, "| %s | %s | %.2f | %d | %d | %s | %d | %d+%d | %.0f |%n", c.artifactId(), c.variant(), c.accuracy(),
                     c.fileBytes(), c.idealBytes(), c.shiftAdds() < 0 ? "—" : Long.toString(c.shiftAdds()), c.bitOperations(),
                     c.baseEpochs(), c.fineTuneEpochs(), c.trainSeconds());
+        }
+        if (!failed.isEmpty()) {
+            System.err.println("failed variants (rerun the command to retry; finished artifacts are kept):");
+            failed.forEach(f -> System.err.println("  " + f));
+            System.exit(1);
         }
     }
 
