@@ -15,7 +15,7 @@ import java.util.Locale;
 /**
  * Two-stage n-hot quantization of a small CNN: train fp32, fine-tune with uniform b-bit
  * quantizers (stage 1), move them to the n-hot(b, n) level set keeping the learned steps and
- * fine-tune again (stage 2); print the accuracy after each stage and the cost report (bytes,
+ * fine-tune again (stage 2); print the fp32 and the final accuracy and the cost report (bytes,
  * BOPs, shift-adds per layer).
  *
  * <p>Arguments: {@code [trainImages=60000] [fp32Epochs=2] [bits=8] [hot=2]}.

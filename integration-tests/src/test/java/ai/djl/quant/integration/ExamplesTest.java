@@ -1,0 +1,58 @@
+package ai.djl.quant.integration;
+
+import ai.djl.quant.examples.NHotTwoStage;
+import ai.djl.quant.examples.OnnxExport;
+import ai.djl.quant.examples.ShiftQuickStart;
+import ai.djl.quant.examples.ZooClassify;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.testng.Assert;
+import org.testng.annotations.Test;
+
+/** Every runnable example, on real data with small settings, checked by what it prints. */
+public class ExamplesTest {
+
+    private static String run(ThrowingMain main) throws Exception {
+        PrintStream stdout = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            main.run();
+        } finally {
+            System.setOut(stdout);
+        }
+        String out = captured.toString(StandardCharsets.UTF_8);
+        stdout.print(out);
+        return out;
+    }
+
+    @FunctionalInterface
+    private interface ThrowingMain {
+        void run() throws Exception;
+    }
+
+    @Test
+    public void quickStartPrintsItsTable() throws Exception {
+        String out = run(() -> ShiftQuickStart.main(new String[] {"1", "1", "2"}));
+        Assert.assertTrue(out.contains("| fp32") && out.contains("shift"), out);
+    }
+
+    @Test
+    public void nHotTwoStagePrintsAccuracyAndCosts() throws Exception {
+        String out = run(() -> NHotTwoStage.main(new String[] {"3000", "1", "8", "2"}));
+        Assert.assertTrue(out.contains("n-hot(8,2) W+A after two stages") && out.contains("total"), out);
+    }
+
+    @Test
+    public void zooClassifyNamesAClass() throws Exception {
+        String out = run(() -> ZooClassify.main(new String[] {"", "uniform", "resnet18"}));
+        Assert.assertTrue(out.contains("Ankle boot"), out);
+    }
+
+    @Test
+    public void onnxExportAgreesWithDjl() throws Exception {
+        String out = run(() -> OnnxExport.main(new String[] {"uniform", "resnet18", "100"}));
+        Assert.assertTrue(out.contains("ONNX Runtime agrees with DJL on"), out);
+    }
+}
