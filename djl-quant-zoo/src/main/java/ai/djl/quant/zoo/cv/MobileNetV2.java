@@ -128,6 +128,24 @@ public final class MobileNetV2 {
          * @return the block
          */
         public SequentialBlock build() {
+            int last = widthMultiplier > 1 ? scaled(1280, widthMultiplier) : 1280;
+            return buildFeatures()
+                    .add(Convolutions.conv(last, 1, 1, 1))
+                    .add(BatchNorm.builder().build())
+                    .add(Activation.relu6Block())
+                    .add(Pool.globalAvgPool2dBlock())
+                    .add(Blocks.batchFlattenBlock())
+                    .add(Linear.builder().setUnits(classes).build());
+        }
+
+        /**
+         * Builds the feature extractor alone: the first convolution and the inverted residual
+         * stages, without the final 1×1 convolution and classifier (a detection backbone). Its
+         * output has {@link #featureChannels()} channels at stride 16 (first stride 1) or 32.
+         *
+         * @return the block
+         */
+        public SequentialBlock buildFeatures() {
             int in = scaled(32, widthMultiplier);
             SequentialBlock net =
                     new SequentialBlock()
@@ -143,13 +161,16 @@ public final class MobileNetV2 {
                 }
                 net.add(blocks);
             }
-            int last = widthMultiplier > 1 ? scaled(1280, widthMultiplier) : 1280;
-            return net.add(Convolutions.conv(last, 1, 1, 1))
-                    .add(BatchNorm.builder().build())
-                    .add(Activation.relu6Block())
-                    .add(Pool.globalAvgPool2dBlock())
-                    .add(Blocks.batchFlattenBlock())
-                    .add(Linear.builder().setUnits(classes).build());
+            return net;
+        }
+
+        /**
+         * Returns the channels of {@link #buildFeatures()}'s output.
+         *
+         * @return the last stage's width
+         */
+        public int featureChannels() {
+            return scaled(STAGES[STAGES.length - 1][1], widthMultiplier);
         }
     }
 }
