@@ -5,7 +5,9 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.quant.nn.QuantizedNetwork;
 import ai.djl.training.dataset.RandomAccessDataset;
 import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.listener.TrainingListener;
+import ai.djl.training.loss.Loss;
 import ai.djl.training.tracker.CosineTracker;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.translate.TranslateException;
@@ -19,8 +21,20 @@ import java.io.IOException;
  * @param epochs the number of epochs
  * @param learningRate the initial learning rate
  * @param weightDecay the weight decay of the model's parameters
+ * @param loss the training loss, or null for classification (softmax cross-entropy, with accuracy)
  */
-public record FineTuning(int epochs, float learningRate, float weightDecay) {
+public record FineTuning(int epochs, float learningRate, float weightDecay, Loss loss) {
+
+    /**
+     * A classification fine-tuning.
+     *
+     * @param epochs the number of epochs
+     * @param learningRate the initial learning rate
+     * @param weightDecay the weight decay of the model's parameters
+     */
+    public FineTuning(int epochs, float learningRate, float weightDecay) {
+        this(epochs, learningRate, weightDecay, null);
+    }
 
     /**
      * Runs the fine-tuning; nothing happens for 0 epochs.
@@ -66,7 +80,12 @@ public record FineTuning(int epochs, float learningRate, float weightDecay) {
         Tracker cosine = CosineTracker.builder().setBaseValue(learningRate).optFinalValue(0f).setMaxUpdates(steps).build();
         Tracker resumed = update -> cosine.getNewValue(update + done);
         Optimizer optimizer = QuantizationOptimizer.of(network, weights, resumed);
-        return ClassifierTraining.fit(
-                model, train, epochs - completedEpochs, ClassifierTraining.config(optimizer, progress, extra), input);
+        DefaultTrainingConfig config = loss == null
+                ? ClassifierTraining.config(optimizer, progress, extra)
+                : new DefaultTrainingConfig(loss)
+                        .optOptimizer(optimizer)
+                        .addTrainingListeners(progress ? TrainingListener.Defaults.logging() : TrainingListener.Defaults.basic())
+                        .addTrainingListeners(extra);
+        return ClassifierTraining.fit(model, train, epochs - completedEpochs, config, input);
     }
 }

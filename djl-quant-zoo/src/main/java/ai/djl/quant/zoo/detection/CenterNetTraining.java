@@ -1,0 +1,82 @@
+package ai.djl.quant.zoo.detection;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
+import ai.djl.quant.data.FashionMnistScenes;
+import ai.djl.quant.training.CocoEvaluator;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.dataset.Batch;
+import ai.djl.training.listener.TrainingListener;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.translate.TranslateException;
+import java.io.IOException;
+import java.util.List;
+
+/** CenterNet training configuration and COCO evaluation on Fashion-MNIST scenes. */
+public final class CenterNetTraining {
+
+    private CenterNetTraining() {}
+
+    /**
+     * The training configuration: {@link CenterNetLoss}, DJL's logging listener (progress bar) and
+     * any extra listener.
+     *
+     * @param optimizer the optimizer
+     * @param classes the number of classes
+     * @param extra more listeners
+     * @return the configuration
+     */
+    public static DefaultTrainingConfig config(Optimizer optimizer, int classes, TrainingListener... extra) {
+        return new DefaultTrainingConfig(new CenterNetLoss(classes))
+                .optOptimizer(optimizer)
+                .addTrainingListeners(TrainingListener.Defaults.logging())
+                .addTrainingListeners(extra);
+    }
+
+    /**
+     * Detects every scene of a set and scores the detections against the scenes' boxes.
+     *
+     * @param block the detector (float or wrapped, in the mode to evaluate)
+     * @param manager the manager of the model's parameters
+     * @param scenes the evaluation scenes
+     * @param classes the number of classes
+     * @return mAP@[.5:.95], mAP@.5 and per-class AP
+     * @throws IOException when the data cannot be read
+     * @throws TranslateException when a batch cannot be produced
+     */
+    public static CocoEvaluator.Result evaluate(Block block, NDManager manager, FashionMnistScenes scenes, int classes)
+            throws IOException, TranslateException {
+        CocoEvaluator coco = new CocoEvaluator(classes);
+        int image = 0;
+        try (NDManager scope = manager.newSubManager()) {
+            ParameterStore store = new ParameterStore(scope, false);
+            for (Batch batch : scenes.getData(scope)) {
+                try (batch) {
+                    NDArray out = block.forward(store, batch.getData(), false).head();
+                    int side = (int) out.getShape().get(2);
+                    int per = (int) (out.getShape().size() / out.getShape().get(0));
+                    float[] all = out.toFloatArray();
+                    float[] labels = batch.getLabels().head().toFloatArray();
+                    for (int n = 0; n < out.getShape().get(0); n++, image++) {
+                        float[] one = java.util.Arrays.copyOfRange(all, n * per, (n + 1) * per);
+                        List<CenterNetDecoder.Detection> found = CenterNetDecoder.decode(one, classes, side, 100, 0.01f);
+                        for (CenterNetDecoder.Detection d : found) {
+                            coco.add(new CocoEvaluator.Detection(image, d.label(), d.score(),
+                                    new CocoEvaluator.Box(d.x(), d.y(), d.w(), d.h())));
+                        }
+                        for (int k = 0; k < FashionMnistScenes.MAX_OBJECTS; k++) {
+                            int row = (n * FashionMnistScenes.MAX_OBJECTS + k) * 5;
+                            if (labels[row] >= 0) {
+                                coco.add(new CocoEvaluator.GroundTruth(image, (int) labels[row], new CocoEvaluator.Box(
+                                        labels[row + 1], labels[row + 2], labels[row + 3], labels[row + 4])));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return coco.evaluate();
+    }
+}
