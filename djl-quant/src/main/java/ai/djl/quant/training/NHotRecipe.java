@@ -3,6 +3,7 @@ package ai.djl.quant.training;
 import ai.djl.Model;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.quant.Quantization;
+import ai.djl.quant.LayerRule;
 import ai.djl.quant.QuantizationConfig;
 import ai.djl.quant.nn.QuantizedNetwork;
 import ai.djl.quant.quantizers.NHotQuantizer;
@@ -27,15 +28,19 @@ public final class NHotRecipe {
      *
      * @param bits b
      * @param hot n
+     * @param rules more rules (e.g. layers that stay float)
      * @return the configuration
      */
-    public static QuantizationConfig config(int bits, int hot) {
-        return QuantizationConfig.builder()
+    public static QuantizationConfig config(int bits, int hot, LayerRule... rules) {
+        QuantizationConfig.Builder builder = QuantizationConfig.builder()
                 .setWeights(NHotQuantizer.twoStageSpec(bits, hot))
                 .optActivations(NHotQuantizer.twoStageSpec(bits, hot))
                 .optKeepFirstFloat(true)
-                .optKeepLastFloat(true)
-                .build();
+                .optKeepLastFloat(true);
+        for (LayerRule rule : rules) {
+            builder.optRule(rule);
+        }
+        return builder.build();
     }
 
     /**
@@ -80,7 +85,34 @@ public final class NHotRecipe {
             FineTuning stage2,
             boolean progress)
             throws IOException, TranslateException {
-        QuantizedNetwork network = Quantization.wrap(model.getBlock(), config(bits, hot));
+        return fineTune(model, train, input, config(bits, hot), stage1, stage2, progress);
+    }
+
+    /**
+     * Wraps an fp32 model with a two-stage configuration (from {@link #config}) and runs both
+     * stages.
+     *
+     * @param model a model holding trained fp32 weights; its block is replaced by the wrapped one
+     * @param train the training set
+     * @param input the shape of one batch
+     * @param config the configuration, its n-hot quantizers in the uniform stage
+     * @param stage1 the uniform stage
+     * @param stage2 the n-hot stage
+     * @param progress whether to show DJL's progress bar
+     * @return the wrapped model, in the n-hot stage
+     * @throws IOException when the data cannot be read
+     * @throws TranslateException when a batch cannot be produced
+     */
+    public static QuantizedNetwork fineTune(
+            Model model,
+            RandomAccessDataset train,
+            Shape input,
+            QuantizationConfig config,
+            FineTuning stage1,
+            FineTuning stage2,
+            boolean progress)
+            throws IOException, TranslateException {
+        QuantizedNetwork network = Quantization.wrap(model.getBlock(), config);
         model.setBlock(network);
         stage1.run(model, network, train, input, progress);
         switchToNHot(network);

@@ -33,7 +33,7 @@ import java.util.Locale;
  * (Adam, cosine learning rate, checkpoint per epoch, resumable), then fine-tunes uniform W8A8 (LSQ)
  * and n-hot(8,2) W+A with the two-stage recipe from it, and prints mAP@[.5:.95], mAP@.5, model
  * bytes, weight bytes, shift-adds and BOPs per image for each, with the cost report of each model
- * written as JSON. The first convolution and the heads' last 1×1 convolutions stay float.
+ * written as JSON. The first convolution and the heads' output convolutions stay float.
  *
  * <p>Arguments: {@code [trainScenes=10000] [testScenes=2000] [fp32Epochs=30] [stage1=2] [stage2=2]
  * [workDir=runs/centernet]}.
@@ -122,11 +122,11 @@ public final class DetectionBenchmark {
             if (variant == 1) {
                 QuantizedNetwork q = Quantization.wrap(model.getBlock(), QuantizationConfig.builder()
                         .setWeights(LsqQuantizer.spec(8)).optActivations(LsqQuantizer.spec(8))
-                        .optKeepFirstFloat(true).optKeepLastFloat(true).build());
+                        .optKeepFirstFloat(true).optKeepLastFloat(true).optRule(CenterNet.headOutputsFloat()).build());
                 model.setBlock(q);
                 new FineTuning(stage1 + stage2, 1e-3f, 1e-5f, loss).run(model, q, train, input, true, 0);
             } else if (variant == 2) {
-                NHotRecipe.fineTune(model, train, input, 8, 2, first, second, true);
+                NHotRecipe.fineTune(model, train, input, NHotRecipe.config(8, 2, CenterNet.headOutputsFloat()), first, second, true);
             }
             double seconds = (System.nanoTime() - start) / 1e9;
             if (model.getBlock() instanceof QuantizedNetwork q) {

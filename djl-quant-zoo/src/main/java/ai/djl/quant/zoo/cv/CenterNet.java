@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
+import ai.djl.quant.LayerRule;
+import ai.djl.quant.LayerSelector;
 import ai.djl.nn.Block;
 import ai.djl.nn.LambdaBlock;
 import ai.djl.nn.ParallelBlock;
@@ -54,6 +56,16 @@ public final class CenterNet {
                 p.getArray().set(p.getArray().onesLike().mul(HEATMAP_PRIOR).toFloatArray());
             }
         }
+    }
+
+    /**
+     * The rule that keeps the heads' output convolutions float (heat-map logits, sizes and offsets
+     * need their range), for wrapping configurations of a CenterNet.
+     *
+     * @return the rule
+     */
+    public static LayerRule headOutputsFloat() {
+        return LayerRule.keepFloat(LayerSelector.pathMatches(".*Heads/[^/]+/03Conv2d"));
     }
 
     private static final String HEATMAP = "heatmap";

@@ -37,8 +37,11 @@ public class CenterNetTest {
             long priors = net.getParameters().stream()
                     .filter(p -> p.getKey().contains("heatmap") && p.getKey().endsWith("bias")).count();
             Assert.assertEquals(priors, 2);
-            QuantizedNetwork q = Quantization.wrap(net, NHotRecipe.config(8, 2));
+            QuantizedNetwork q = Quantization.wrap(net, NHotRecipe.config(8, 2, CenterNet.headOutputsFloat()));
             Assert.assertTrue(q.getQuantizedLayers().size() > 10);
+            Assert.assertTrue(q.getQuantizedLayers().stream().anyMatch(l -> l.getPath().contains("heatmap/01Conv2d")));
+            Assert.assertTrue(q.getQuantizedLayers().stream().noneMatch(l -> l.getPath().endsWith("03Conv2d") && l.getPath().contains("Heads")),
+                    "head outputs must stay float");
         }
     }
 
