@@ -102,20 +102,22 @@ public class CenterNetTest {
             Block net = CenterNet.builder().optWidthMultiplier(0.35f).optNeck(32, 32, 32).build();
             net.initialize(manager, DataType.FLOAT32, new Shape(2, 1, 96, 96));
             NDArray x = manager.randomNormal(new Shape(2, 1, 96, 96));
-            try (GradientCollector gc = manager.getEngine().newGradientCollector()) {
-                for (var p : net.getParameters().values()) {
-                    if (p.requiresGradient()) {
-                        p.getArray().setRequiresGradient(true);
-                    }
+            for (var p : net.getParameters().values()) {
+                if (p.requiresGradient()) {
+                    p.getArray().setRequiresGradient(true);
                 }
+            }
+            float lossValue;
+            try (GradientCollector gc = manager.getEngine().newGradientCollector()) {
                 NDArray l = loss.evaluate(labels, net.forward(new ParameterStore(manager, false), new NDList(x), true));
+                lossValue = l.getFloat();
                 gc.backward(l);
             }
             // every trainable parameter, from the stem to the heads, receives a gradient
             for (var p : net.getParameters()) {
                 if (p.getValue().requiresGradient()) {
                     float g = p.getValue().getArray().getGradient().abs().sum().getFloat();
-                    Assert.assertTrue(g > 0, p.getKey() + " has no gradient");
+                    Assert.assertTrue(g > 0, p.getKey() + " has no gradient: " + g + ", loss " + lossValue);
                 }
             }
         }
