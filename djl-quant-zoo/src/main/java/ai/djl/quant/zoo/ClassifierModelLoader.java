@@ -1,69 +1,24 @@
 package ai.djl.quant.zoo;
 
 import ai.djl.Application;
-import ai.djl.MalformedModelException;
-import ai.djl.Model;
 import ai.djl.modality.Classifications;
 import ai.djl.modality.cv.Image;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Block;
-import ai.djl.quant.export.PackedModel;
-import ai.djl.repository.MRL;
-import ai.djl.repository.Repository;
-import ai.djl.repository.zoo.Criteria;
-import ai.djl.repository.zoo.ModelLoader;
-import ai.djl.repository.zoo.ModelNotFoundException;
-import ai.djl.repository.zoo.ZooModel;
-import ai.djl.translate.TranslateException;
 import ai.djl.translate.Translator;
-import ai.djl.translate.TranslatorFactory;
-import ai.djl.util.Progress;
-import java.io.IOException;
-import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.stream.Collectors;
 
 /**
  * Loads the image classifiers of one architecture ({@code ai.djl.quant:resnet18}, {@code
- * ai.djl.quant:mobilenetv2}) from the zoo jar: picks the first built variant whose {@link
- * ZooVariant#filters() filters} match the Criteria's (fp32 when none are given), checks the model
- * file's SHA-256 against its card, rebuilds the block (wrapped for quantized variants) and fills it
- * from the packed file. The translator is {@link FashionMnistTranslator} unless the Criteria names
- * one.
- *
- * <p>The Criteria argument {@code artifactDirectory} reads the artifacts from a directory instead
- * (e.g. a local zoo build's output).
+ * ai.djl.quant:mobilenetv2}) as {@code Image → Classifications} models with the {@link
+ * FashionMnistTranslator}.
  */
-public class ClassifierModelLoader implements ModelLoader {
-
-    /** The Criteria argument naming a directory to read artifacts from instead of the jar. */
-    public static final String ARTIFACT_DIRECTORY = "artifactDirectory";
-
-    private static final Shape INPUT = new Shape(1, 1, 28, 28);
-
-    private final String artifactId;
+public class ClassifierModelLoader extends ZooModelLoader {
 
     /**
-     * Creates the loader of one architecture.
+     * Creates the loader of one classifier.
      *
      * @param artifactId {@code resnet18} or {@code mobilenetv2}
      */
     public ClassifierModelLoader(String artifactId) {
-        this.artifactId = artifactId;
-    }
-
-    @Override
-    public String getGroupId() {
-        return QuantModelZoo.GROUP_ID;
-    }
-
-    @Override
-    public String getArtifactId() {
-        return artifactId;
+        super(artifactId);
     }
 
     @Override
@@ -72,102 +27,17 @@ public class ClassifierModelLoader implements ModelLoader {
     }
 
     @Override
-    public MRL getMrl() {
-        Repository jar = Repository.newInstance("djl-quant-zoo", "jar:///ai/djl/quant/zoo/" + artifactId + "/");
-        return MRL.model(jar, getApplication(), getGroupId(), artifactId, "0.1.0", artifactId);
-    }
-
-    /**
-     * Lists the variants built for this architecture.
-     *
-     * @param artifacts where to look
-     * @return the variants with an artifact, in catalogue order
-     * @throws IOException when a card cannot be read
-     */
-    public List<ZooVariant> listVariants(ZooArtifacts artifacts) throws IOException {
-        List<ZooVariant> built = new ArrayList<>();
-        for (ZooVariant v : ZooVariant.catalogue()) {
-            if (v.artifactId().equals(artifactId) && artifacts.card(v).isPresent()) {
-                built.add(v);
-            }
-        }
-        return built;
+    protected Class<?> inputType() {
+        return Image.class;
     }
 
     @Override
-    @SuppressWarnings("unchecked")
-    public <I, O> ZooModel<I, O> loadModel(Criteria<I, O> criteria)
-            throws IOException, ModelNotFoundException, MalformedModelException {
-        TranslatorFactory factory = criteria.getTranslatorFactory();
-        boolean ownTypes = criteria.getInputClass() == Image.class && criteria.getOutputClass() == Classifications.class;
-        if (factory == null && !ownTypes) {
-            throw new ModelNotFoundException("ai.djl.quant:" + artifactId + " translates Image -> Classifications, not "
-                    + criteria.getInputClass().getSimpleName() + " -> " + criteria.getOutputClass().getSimpleName()
-                    + "; set those types or give a translator.");
-        }
-        ZooArtifacts artifacts = artifacts(criteria.getArguments());
-        ZooVariant variant = select(artifacts, criteria.getFilters());
-        ModelCard card = artifacts.card(variant).orElseThrow();
-        byte[] bytes = artifacts.model(variant, card);
-
-        Model model = Model.newInstance(artifactId + "-" + variant.name(), criteria.getDevice());
-        try {
-            Block block = variant.newBlock();
-            model.setBlock(block);
-            block.initialize(model.getNDManager(), DataType.FLOAT32, INPUT);
-            PackedModel.read(block, bytes, artifacts.describe(variant, card.fileName()));
-            model.setProperty("quantizer", variant.quantizer());
-            model.setProperty("weightBits", Integer.toString(variant.weightBits()));
-            model.setProperty("activationBits", Integer.toString(variant.activationBits()));
-            model.setProperty("accuracy", Double.toString(card.accuracy()));
-            Translator<I, O> translator =
-                    factory != null
-                            ? factory.newInstance(criteria.getInputClass(), criteria.getOutputClass(), model, criteria.getArguments())
-                            : (Translator<I, O>) new FashionMnistTranslator();
-            return new ZooModel<>(model, translator);
-        } catch (IOException | MalformedModelException | RuntimeException e) {
-            model.close();
-            throw e;
-        } catch (TranslateException e) {
-            model.close();
-            throw new ModelNotFoundException("The translator of the Criteria cannot be built for " + artifactId, e);
-        }
-    }
-
-    private ZooVariant select(ZooArtifacts artifacts, Map<String, String> filters) throws IOException, ModelNotFoundException {
-        List<ZooVariant> built = listVariants(artifacts);
-        for (ZooVariant v : built) {
-            if (filters == null || v.matches(filters)) {
-                return v;
-            }
-        }
-        String available = built.isEmpty()
-                ? "none is built (run the zoo-build command)"
-                : built.stream().map(v -> v.filters().toString()).collect(Collectors.joining(", "));
-        throw new ModelNotFoundException("No ai.djl.quant:" + artifactId + " variant matches the filters " + filters
-                + "; available: " + available);
-    }
-
-    private static ZooArtifacts artifacts(Map<String, Object> arguments) {
-        Object dir = arguments == null ? null : arguments.get(ARTIFACT_DIRECTORY);
-        if (dir == null) {
-            return ZooArtifacts.classpath();
-        }
-        return ZooArtifacts.directory(dir instanceof Path p ? p : Paths.get(dir.toString()));
+    protected Class<?> outputType() {
+        return Classifications.class;
     }
 
     @Override
-    public <I, O> boolean isDownloaded(Criteria<I, O> criteria) {
-        return true; // shipped inside the zoo jar
-    }
-
-    @Override
-    public <I, O> void downloadModel(Criteria<I, O> criteria, Progress progress) {
-        // nothing to download: the artifacts are in the jar
-    }
-
-    @Override
-    public String toString() {
-        return QuantModelZoo.GROUP_ID + ":" + artifactId;
+    protected Translator<?, ?> defaultTranslator() {
+        return new FashionMnistTranslator();
     }
 }

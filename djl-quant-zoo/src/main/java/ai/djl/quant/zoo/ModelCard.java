@@ -31,6 +31,8 @@ import java.util.Locale;
  * @param fineTuneEpochs epochs of quantization-aware fine-tuning
  * @param trainSeconds wall time of the fine-tuning (of the base for fp32)
  * @param command the command that builds it
+ * @param map mAP@[.5:.95] of a detector on its test scenes (NaN for classifiers)
+ * @param map50 mAP@.5 of a detector (NaN for classifiers)
  */
 public record ModelCard(
         String artifactId,
@@ -54,7 +56,9 @@ public record ModelCard(
         int baseEpochs,
         int fineTuneEpochs,
         double trainSeconds,
-        String command) {
+        String command,
+        double map,
+        double map50) {
 
     /**
      * Parses a card.
@@ -87,7 +91,11 @@ public record ModelCard(
         sb.append(row("quantizers", quantizers));
         sb.append(row("filters", String.format(Locale.ROOT, "quantizer=%s, weightBits=%d, activationBits=%d, dataset=%s",
                 quantizer, weightBits, activationBits, dataset)));
-        sb.append(row("top-1 accuracy (full test set)", String.format(Locale.ROOT, "%.2f %% (%d / %d)", accuracy, correct, testImages)));
+        if (!isDetector()) {
+            sb.append(row("top-1 accuracy (full test set)", String.format(Locale.ROOT, "%.2f %% (%d / %d)", accuracy, correct, testImages)));
+        } else {
+            sb.append(row("mAP@[.5:.95] / mAP@.5 (test scenes)", String.format(Locale.ROOT, "%.4f / %.4f (%d scenes)", map, map50, testImages)));
+        }
         sb.append(row("file", String.format(Locale.ROOT, "%s, %d bytes (ideal packing %d bytes, ratio %.3f)",
                 fileName, fileBytes, idealBytes, (double) fileBytes / idealBytes)));
         sb.append(row("sha256", sha256));
@@ -99,6 +107,37 @@ public record ModelCard(
                 baseEpochs, fineTuneEpochs > 0 ? ", then " + fineTuneEpochs + " epochs quantization-aware fine-tuning" : "", trainSeconds)));
         sb.append(row("rebuild", "`" + command + "`"));
         return sb.toString();
+    }
+
+    /**
+     * Returns whether this card describes a detector (scored by mAP) rather than a classifier.
+     *
+     * @return true for a detector
+     */
+    public boolean isDetector() {
+        return ZooVariant.DETECTORS.contains(artifactId);
+    }
+
+    /**
+     * The header of the zoo table that {@link #tableRow()} fills.
+     *
+     * @return two Markdown lines
+     */
+    public static String tableHeader() {
+        return "| model | variant | top-1 % (classifier) or mAP@[.5:.95] / mAP@.5 (detector) | file bytes | ideal bytes"
+                + " | shift-adds / image | BOPs / image | epochs | train s |\n|---|---|---|---|---|---|---|---|---|\n";
+    }
+
+    /**
+     * One row of the zoo table.
+     *
+     * @return a Markdown line
+     */
+    public String tableRow() {
+        String metric = isDetector() ? String.format(Locale.ROOT, "%.4f / %.4f", map, map50) : String.format(Locale.ROOT, "%.2f", accuracy);
+        return String.format(Locale.ROOT, "| %s | %s | %s | %d | %d | %s | %d | %d+%d | %.0f |%n", artifactId, variant, metric,
+                fileBytes, idealBytes, shiftAdds < 0 ? "—" : Long.toString(shiftAdds), bitOperations, baseEpochs, fineTuneEpochs,
+                trainSeconds);
     }
 
     private static String row(String key, String value) {

@@ -5,7 +5,8 @@ import java.util.Set;
 
 /**
  * The djl-quant model zoo, group {@code ai.djl.quant}: Fashion-MNIST image classifiers ({@code
- * resnet18}, {@code mobilenetv2}) in fp32 and quantized variants, shipped inside this jar.
+ * resnet18}, {@code mobilenetv2}) and the Fashion-MNIST-scenes detector {@code centernet}, in fp32
+ * and quantized variants, shipped inside this jar.
  */
 public class QuantModelZoo extends ModelZoo {
 
@@ -14,8 +15,11 @@ public class QuantModelZoo extends ModelZoo {
 
     /** Registers a loader per architecture. */
     public QuantModelZoo() {
-        for (String arch : ZooVariant.ARCHITECTURES) {
+        for (String arch : ZooVariant.CLASSIFIERS) {
             addModel(new ClassifierModelLoader(arch));
+        }
+        for (String arch : ZooVariant.DETECTORS) {
+            addModel(new DetectorModelLoader(arch));
         }
     }
 

@@ -4,16 +4,19 @@ import ai.djl.inference.Predictor;
 import ai.djl.modality.Classifications;
 import ai.djl.modality.cv.Image;
 import ai.djl.modality.cv.ImageFactory;
+import ai.djl.modality.cv.output.DetectedObjects;
 import ai.djl.quant.data.FashionMnistDataset;
+import ai.djl.quant.data.FashionMnistScenes;
+import ai.djl.quant.training.CocoEvaluator;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.TranslateException;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Classifies a Fashion-MNIST set the way a zoo user does: every item becomes a DJL {@link Image}
- * and goes through the model's translator and a {@link Predictor}. The zoo-build command writes
- * this count into the model card, and loading the artifact again must reproduce it.
+ * Runs a test set the way a zoo user does: every item becomes a DJL {@link Image} and goes through
+ * the model's translator and a {@link Predictor}. The zoo-build command writes the result into the
+ * model card, and loading the artifact again must reproduce it.
  */
 public final class ZooEvaluation {
 
@@ -50,17 +53,70 @@ public final class ZooEvaluation {
     }
 
     /**
+     * Detects the objects of every scene through the model's translator and a {@link Predictor},
+     * and scores the detections against the scenes' boxes (COCO mAP).
+     *
+     * @param model a zoo detector
+     * @param scenes the scenes (e.g. the test scenes)
+     * @return mAP@[.5:.95], mAP@.5 and per-class AP
+     * @throws TranslateException when prediction fails
+     */
+    public static CocoEvaluator.Result detections(ZooModel<Image, DetectedObjects> model, FashionMnistScenes scenes)
+            throws TranslateException {
+        CocoEvaluator coco = new CocoEvaluator(FashionMnistDataset.CLASSES.length);
+        List<String> names = List.of(FashionMnistDataset.CLASSES);
+        int n = Math.toIntExact(scenes.size());
+        try (Predictor<Image, DetectedObjects> predictor = model.newPredictor()) {
+            for (int from = 0; from < n; from += CHUNK) {
+                List<Image> images = new ArrayList<>();
+                List<FashionMnistScenes.Scene> batch = new ArrayList<>();
+                for (int i = from; i < Math.min(n, from + CHUNK); i++) {
+                    FashionMnistScenes.Scene scene = scenes.scene(i);
+                    batch.add(scene);
+                    images.add(toImage(scene.pixels(), scenes.getCanvas()));
+                }
+                List<DetectedObjects> found = predictor.batchPredict(images);
+                for (int k = 0; k < found.size(); k++) {
+                    int image = from + k;
+                    for (DetectedObjects.DetectedObject d : found.get(k).<DetectedObjects.DetectedObject>items()) {
+                        var r = d.getBoundingBox().getBounds();
+                        coco.add(new CocoEvaluator.Detection(image, names.indexOf(d.getClassName()), d.getProbability(),
+                                new CocoEvaluator.Box(r.getX(), r.getY(), r.getWidth(), r.getHeight())));
+                    }
+                    double side = scenes.getCanvas();
+                    for (FashionMnistScenes.SceneObject o : batch.get(k).objects()) {
+                        coco.add(new CocoEvaluator.GroundTruth(image, o.label(),
+                                new CocoEvaluator.Box(o.x() / side, o.y() / side, o.w() / side, o.h() / side)));
+                    }
+                }
+            }
+        }
+        return coco.evaluate();
+    }
+
+    /**
      * Makes a grayscale image from pixels in {@code [0, 1]}.
      *
      * @param pixels 28×28 values, row-major
      * @return the image (gray stored as equal red, green and blue)
      */
     public static Image toImage(float[] pixels) {
+        return toImage(pixels, FashionMnistDataset.SIDE);
+    }
+
+    /**
+     * Makes a square grayscale image from pixels in {@code [0, 1]}.
+     *
+     * @param pixels side×side values, row-major
+     * @param side the side
+     * @return the image (gray stored as equal red, green and blue)
+     */
+    public static Image toImage(float[] pixels, int side) {
         int[] argb = new int[pixels.length];
         for (int i = 0; i < pixels.length; i++) {
             int v = Math.round(pixels[i] * 255f);
             argb[i] = 0xff000000 | (v << 16) | (v << 8) | v;
         }
-        return ImageFactory.getInstance().fromPixels(argb, FashionMnistDataset.SIDE, FashionMnistDataset.SIDE);
+        return ImageFactory.getInstance().fromPixels(argb, side, side);
     }
 }

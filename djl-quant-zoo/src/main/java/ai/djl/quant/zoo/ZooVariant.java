@@ -9,6 +9,7 @@ import ai.djl.quant.quantizers.LsqQuantizer;
 import ai.djl.quant.quantizers.NHotQuantizer;
 import ai.djl.quant.quantizers.QuantizerSpec;
 import ai.djl.quant.quantizers.ShiftQuantizer;
+import ai.djl.quant.zoo.cv.CenterNet;
 import ai.djl.quant.zoo.cv.MobileNetV2;
 import ai.djl.quant.zoo.cv.ResNet18;
 import java.util.ArrayList;
@@ -30,10 +31,11 @@ import java.util.Map;
  *   <li>{@code shift}: shift-quantized weights {@code ±2^-k·σ0} (1 sign + {@code b-1} exponent
  *       bits) and LSQ activations;
  *   <li>{@code nhot}: n-hot(b, 2) weights and activations after two-stage fine-tuning;
+ *       (CenterNet keeps its heads' output convolutions float too);
  *   <li>{@code learned}: learned level tables for the weights and channel-balanced activations.
  * </ul>
  *
- * @param artifactId the architecture: {@code resnet18} or {@code mobilenetv2}
+ * @param artifactId the architecture: {@code resnet18}, {@code mobilenetv2} or {@code centernet}
  * @param quantizer the quantizer family
  * @param weightBits the weight bit width (32 for fp32)
  * @param activationBits the activation bit width (32 for fp32)
@@ -41,8 +43,14 @@ import java.util.Map;
  */
 public record ZooVariant(String artifactId, String quantizer, int weightBits, int activationBits, String dataset) {
 
-    /** The architectures of the image classification zoo. */
-    public static final List<String> ARCHITECTURES = List.of("resnet18", "mobilenetv2");
+    /** The image classifiers of the zoo. */
+    public static final List<String> CLASSIFIERS = List.of("resnet18", "mobilenetv2");
+
+    /** The object detectors of the zoo. */
+    public static final List<String> DETECTORS = List.of("centernet");
+
+    /** Every architecture of the zoo. */
+    public static final List<String> ARCHITECTURES = List.of("resnet18", "mobilenetv2", "centernet");
 
     /** The quantizer families, in catalogue order. */
     public static final List<String> QUANTIZERS = List.of("fp32", "uniform", "shift", "nhot", "learned");
@@ -50,8 +58,14 @@ public record ZooVariant(String artifactId, String quantizer, int weightBits, in
     /** The filter keys a Criteria may use. */
     public static final List<String> FILTER_KEYS = List.of("quantizer", "weightBits", "activationBits", "dataset");
 
-    /** The only training set of this zoo. */
+    /** The classifiers' training set. */
     public static final String FASHION_MNIST = "fashion-mnist";
+
+    /** The detector's training set: {@code FashionMnistScenes} with its defaults. */
+    public static final String FASHION_MNIST_SCENES = "fashion-mnist-scenes";
+
+    /** The side of the detector's scenes. */
+    public static final int SCENE_SIDE = 96;
 
     public ZooVariant {
         if (!ARCHITECTURES.contains(artifactId)) {
@@ -63,20 +77,42 @@ public record ZooVariant(String artifactId, String quantizer, int weightBits, in
     }
 
     /**
-     * Every model the zoo-build command makes: per architecture the fp32 base and the 4-bit
-     * variant of each quantizer family.
+     * Every model the zoo-build command makes: per classifier the fp32 base and the 4-bit variant
+     * of each quantizer family; for CenterNet the fp32 base, uniform W8A8 and n-hot(8,2) W+A.
      *
-     * @return the variants, bases first
+     * @return the variants, each architecture's base first
      */
     public static List<ZooVariant> catalogue() {
         List<ZooVariant> all = new ArrayList<>();
-        for (String arch : ARCHITECTURES) {
+        for (String arch : CLASSIFIERS) {
             for (String q : QUANTIZERS) {
                 int bits = "fp32".equals(q) ? 32 : 4;
                 all.add(new ZooVariant(arch, q, bits, bits, FASHION_MNIST));
             }
         }
+        all.add(new ZooVariant("centernet", "fp32", 32, 32, FASHION_MNIST_SCENES));
+        all.add(new ZooVariant("centernet", "uniform", 8, 8, FASHION_MNIST_SCENES));
+        all.add(new ZooVariant("centernet", "nhot", 8, 8, FASHION_MNIST_SCENES));
         return all;
+    }
+
+    /**
+     * Returns whether this is an object detector (else an image classifier).
+     *
+     * @return true for CenterNet
+     */
+    public boolean isDetector() {
+        return DETECTORS.contains(artifactId);
+    }
+
+    /**
+     * The shape of one input image.
+     *
+     * @return (1, 28, 28) for classifiers, (1, 96, 96) for the detector
+     */
+    public ai.djl.ndarray.types.Shape inputShape() {
+        int side = isDetector() ? SCENE_SIDE : 28;
+        return new ai.djl.ndarray.types.Shape(1, side, side);
     }
 
     /**
@@ -151,6 +187,7 @@ public record ZooVariant(String artifactId, String quantizer, int weightBits, in
         return switch (artifactId) {
             case "resnet18" -> ResNet18.builder().build();
             case "mobilenetv2" -> MobileNetV2.builder().build();
+            case "centernet" -> CenterNet.builder().build();
             default -> throw new IllegalStateException(artifactId);
         };
     }
@@ -211,12 +248,15 @@ public record ZooVariant(String artifactId, String quantizer, int weightBits, in
             }
             default -> throw new IllegalStateException(quantizer);
         }
-        return QuantizationConfig.builder()
+        QuantizationConfig.Builder builder = QuantizationConfig.builder()
                 .setWeights(weights)
                 .optActivations(activations)
                 .optKeepFirstFloat(true)
-                .optKeepLastFloat(true)
-                .build();
+                .optKeepLastFloat(true);
+        if (isDetector()) {
+            builder.optRule(CenterNet.headOutputsFloat());
+        }
+        return builder.build();
     }
 
     @Override

@@ -77,7 +77,8 @@ public class ClassifierModelLoaderTest {
             }
             byte[] bytes = Files.readAllBytes(file);
             ModelCard card = new ModelCard("mobilenetv2", variant.name(), q, bits, bits, ZooVariant.FASHION_MNIST, "test", 0, 0, 0,
-                    ZooArtifacts.MODEL_FILE, bytes.length, bytes.length, ZooArtifacts.sha256(bytes), 0, 0, 0, -1, 0, 0, 0, "test");
+                    ZooArtifacts.MODEL_FILE, bytes.length, bytes.length, ZooArtifacts.sha256(bytes), 0, 0, 0, -1, 0, 0, 0, "test",
+                    Double.NaN, Double.NaN);
             Files.writeString(dir.resolve(ZooArtifacts.CARD_FILE), card.toJson());
         }
     }
@@ -136,6 +137,37 @@ public class ClassifierModelLoaderTest {
         IllegalArgumentException unknown = Assert.expectThrows(IllegalArgumentException.class,
                 () -> criteria(Map.of("bits", "4"), root).loadModel());
         Assert.assertTrue(unknown.getMessage().contains("'bits'") && unknown.getMessage().contains("weightBits"), unknown.getMessage());
+    }
+
+    @Test
+    public void theDetectorLoadsAsImageToDetectedObjects() throws Exception {
+        ZooVariant variant = new ZooVariant("centernet", "fp32", 32, 32, ZooVariant.FASHION_MNIST_SCENES);
+        Path dir = root.resolve("centernet").resolve("fp32");
+        Files.createDirectories(dir);
+        try (Model model = Model.newInstance("m")) {
+            Block block = variant.newBlock();
+            block.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 1, 96, 96));
+            PackedModel.write(block, dir.resolve(ZooArtifacts.MODEL_FILE), true);
+        }
+        byte[] bytes = Files.readAllBytes(dir.resolve(ZooArtifacts.MODEL_FILE));
+        Files.writeString(dir.resolve(ZooArtifacts.CARD_FILE), new ModelCard("centernet", "fp32", "fp32", 32, 32,
+                ZooVariant.FASHION_MNIST_SCENES, "test", Double.NaN, -1, 0, ZooArtifacts.MODEL_FILE, bytes.length, bytes.length,
+                ZooArtifacts.sha256(bytes), 0, 0, 0, -1, 0, 0, 0, "test", 0.5, 0.7).toJson());
+        Criteria<Image, ai.djl.modality.cv.output.DetectedObjects> criteria = Criteria.builder()
+                .setTypes(Image.class, ai.djl.modality.cv.output.DetectedObjects.class)
+                .optGroupId("ai.djl.quant")
+                .optArtifactId("centernet")
+                .optArgument(ClassifierModelLoader.ARTIFACT_DIRECTORY, root.toString())
+                .build();
+        try (ZooModel<Image, ai.djl.modality.cv.output.DetectedObjects> model = criteria.loadModel();
+                Predictor<Image, ai.djl.modality.cv.output.DetectedObjects> predictor = model.newPredictor()) {
+            Assert.assertEquals(model.getProperty("map50"), "0.7");
+            Assert.assertNotNull(predictor.predict(ZooEvaluation.toImage(new float[96 * 96], 96)));
+        }
+        // a classifier's types do not load the detector
+        Assert.expectThrows(ModelNotFoundException.class, () -> Criteria.builder().setTypes(Image.class, Classifications.class)
+                .optGroupId("ai.djl.quant").optArtifactId("centernet")
+                .optArgument(ClassifierModelLoader.ARTIFACT_DIRECTORY, root.toString()).build().loadModel());
     }
 
     @Test

@@ -22,7 +22,6 @@ import ai.djl.training.Trainer;
 import ai.djl.training.EasyTrain;
 import ai.djl.training.dataset.Dataset;
 import ai.djl.training.optimizer.Optimizer;
-import ai.djl.training.tracker.CosineTracker;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -91,12 +90,7 @@ public final class DetectionBenchmark {
             if (from > 0) {
                 base.load(model, from);
             }
-            Optimizer adam = Optimizer.adam()
-                    .optBeginNumUpdate(from * steps)
-                    .optLearningRateTracker(CosineTracker.builder().setBaseValue(2e-3f).optFinalValue(1e-5f)
-                            .setMaxUpdates(epochs * steps).build())
-                    .optWeightDecays(1e-5f)
-                    .build();
+            Optimizer adam = CenterNetTraining.adamCosine(epochs * steps, from * steps);
             try (Trainer trainer = model.newTrainer(CenterNetTraining.config(adam, CLASSES,
                     new CheckpointListener(base, from), new EpochHistory(work.resolve("fp32").resolve("history.csv"), from)))) {
                 trainer.setMetrics(new ai.djl.metric.Metrics());

@@ -10,7 +10,6 @@ import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -30,17 +29,17 @@ public final class ZooReport {
         Path work = Paths.get(args.length > 1 ? args[1] : "runs/zoo");
         List<Charts.Point> bytes = new ArrayList<>();
         List<Charts.Point> shiftAdds = new ArrayList<>();
-        System.out.println("| model | variant | top-1 % | file bytes | ideal bytes | shift-adds / image | BOPs / image | epochs | train s |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|");
+        System.out.print(ModelCard.tableHeader());
         for (ZooVariant v : ZooVariant.catalogue()) {
             Optional<ModelCard> card = ZooArtifacts.classpath().card(v);
             if (card.isEmpty()) {
                 continue;
             }
             ModelCard c = card.get();
-            System.out.printf(Locale.ROOT, "| %s | %s | %.2f | %d | %d | %s | %d | %d+%d | %.0f |%n", c.artifactId(), c.variant(), c.accuracy(),
-                    c.fileBytes(), c.idealBytes(), c.shiftAdds() < 0 ? "—" : Long.toString(c.shiftAdds()), c.bitOperations(),
-                    c.baseEpochs(), c.fineTuneEpochs(), c.trainSeconds());
+            System.out.print(c.tableRow());
+            if (c.isDetector()) {
+                continue; // the trade-off charts compare classifiers' accuracy
+            }
             String label = c.artifactId() + " " + c.variant();
             bytes.add(new Charts.Point(c.quantizer(), label, c.fileBytes(), c.accuracy()));
             if (c.shiftAdds() > 0) {

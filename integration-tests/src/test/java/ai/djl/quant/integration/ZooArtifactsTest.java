@@ -2,7 +2,11 @@ package ai.djl.quant.integration;
 
 import ai.djl.modality.Classifications;
 import ai.djl.modality.cv.Image;
+import ai.djl.modality.cv.output.DetectedObjects;
 import ai.djl.quant.data.FashionMnistDataset;
+import ai.djl.quant.data.FashionMnistScenes;
+import ai.djl.quant.training.CocoEvaluator;
+import ai.djl.training.dataset.Dataset;
 import ai.djl.quant.zoo.ClassifierModelLoader;
 import ai.djl.quant.zoo.ModelCard;
 import ai.djl.quant.zoo.ZooArtifacts;
@@ -41,17 +45,36 @@ public class ZooArtifactsTest {
             }
             ModelCard c = card.get();
             totalBytes += c.fileBytes();
-            Criteria<Image, Classifications> criteria = Criteria.builder()
-                    .setTypes(Image.class, Classifications.class)
-                    .optGroupId("ai.djl.quant")
-                    .optArtifactId(variant.artifactId())
-                    .optFilters(variant.filters())
-                    .build();
-            try (ZooModel<Image, Classifications> model = criteria.loadModel()) {
-                long correct = ZooEvaluation.correct(model, test);
-                System.out.printf(Locale.ROOT, "%s/%s: %d / %d correct (card %d, %.2f %%)%n",
-                        variant.artifactId(), variant.name(), correct, test.size(), c.correct(), c.accuracy());
-                Assert.assertEquals(correct, c.correct(), variant + " does not reproduce its card");
+            if (variant.isDetector()) {
+                Criteria<Image, DetectedObjects> criteria = Criteria.builder()
+                        .setTypes(Image.class, DetectedObjects.class)
+                        .optGroupId("ai.djl.quant")
+                        .optArtifactId(variant.artifactId())
+                        .optFilters(variant.filters())
+                        .build();
+                FashionMnistScenes scenes = FashionMnistScenes.builder().setSampling(32, false).optUsage(Dataset.Usage.TEST)
+                        .optScenes((int) c.testImages()).build();
+                scenes.prepare(null);
+                try (ZooModel<Image, DetectedObjects> model = criteria.loadModel()) {
+                    CocoEvaluator.Result r = ZooEvaluation.detections(model, scenes);
+                    System.out.printf(Locale.ROOT, "%s/%s: mAP %.4f / %.4f (card %.4f / %.4f)%n", variant.artifactId(), variant.name(),
+                            r.map(), r.map50(), c.map(), c.map50());
+                    Assert.assertEquals(r.map(), c.map(), 0.0, variant + " does not reproduce its card");
+                    Assert.assertEquals(r.map50(), c.map50(), 0.0, variant + " does not reproduce its card");
+                }
+            } else {
+                Criteria<Image, Classifications> criteria = Criteria.builder()
+                        .setTypes(Image.class, Classifications.class)
+                        .optGroupId("ai.djl.quant")
+                        .optArtifactId(variant.artifactId())
+                        .optFilters(variant.filters())
+                        .build();
+                try (ZooModel<Image, Classifications> model = criteria.loadModel()) {
+                    long correct = ZooEvaluation.correct(model, test);
+                    System.out.printf(Locale.ROOT, "%s/%s: %d / %d correct (card %d, %.2f %%)%n",
+                            variant.artifactId(), variant.name(), correct, test.size(), c.correct(), c.accuracy());
+                    Assert.assertEquals(correct, c.correct(), variant + " does not reproduce its card");
+                }
             }
             if (!variant.isFloat()) {
                 Assert.assertTrue(c.fileBytes() <= 1.05 * c.idealBytes(),

@@ -3,30 +3,39 @@ package ai.djl.quant.zoo.build;
 import ai.djl.Model;
 import ai.djl.modality.Classifications;
 import ai.djl.modality.cv.Image;
+import ai.djl.modality.cv.output.DetectedObjects;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.quant.Quantization;
 import ai.djl.quant.data.FashionMnistDataset;
+import ai.djl.quant.data.FashionMnistScenes;
 import ai.djl.quant.export.CostReport;
 import ai.djl.quant.export.PackedModel;
 import ai.djl.quant.nn.QuantizedNetwork;
 import ai.djl.quant.training.CheckpointListener;
 import ai.djl.quant.training.Checkpoints;
 import ai.djl.quant.training.ClassifierTraining;
+import ai.djl.quant.training.CocoEvaluator;
 import ai.djl.quant.training.EpochHistory;
 import ai.djl.quant.training.FineTuning;
 import ai.djl.quant.training.LambdaScheduleListener;
 import ai.djl.quant.training.NHotRecipe;
 import ai.djl.quant.training.ShiftRecipe;
-import ai.djl.quant.zoo.ClassifierModelLoader;
 import ai.djl.quant.zoo.ModelCard;
 import ai.djl.quant.zoo.QuantModelZoo;
 import ai.djl.quant.zoo.ZooArtifacts;
 import ai.djl.quant.zoo.ZooEvaluation;
+import ai.djl.quant.zoo.ZooModelLoader;
 import ai.djl.quant.zoo.ZooVariant;
+import ai.djl.quant.zoo.cv.CenterNet;
+import ai.djl.quant.zoo.detection.CenterNetLoss;
+import ai.djl.quant.zoo.detection.CenterNetTraining;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.dataset.Dataset;
+import ai.djl.training.dataset.RandomAccessDataset;
 import ai.djl.training.listener.TrainingListener;
-import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.loss.Loss;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -38,22 +47,26 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The zoo-build command: trains every model of the zoo from scratch on Fashion-MNIST and writes its
- * artifact (packed model file + model card) into the zoo's resources.
+ * The zoo-build command: trains every model of the zoo from scratch and writes its artifact (packed
+ * model file + model card) into the zoo's resources.
  *
  * <ol>
- *   <li>fp32 base per architecture: 12 epochs, SGD momentum 0.9, one-cycle to 0.1, weight decay
- *       5e-4, shift + flip augmentation, batch 128 (the reference recipe of the anchors);
- *   <li>each quantized variant: 3 epochs of quantization-aware fine-tuning from the base, cosine
- *       from 0.01, weight decay 1e-4 (n-hot: 2 uniform + 1 n-hot epochs; shift: the λ schedule
- *       compressed into the 3 epochs);
- *   <li>export: the packed file (float16 for the fp32 base, integer codes for quantized weights),
- *       then the card, whose accuracy is measured by loading the file through a DJL Criteria and
- *       classifying the full 10k test set as a user would.
+ *   <li>fp32 bases. Classifiers: 12 epochs on Fashion-MNIST, SGD momentum 0.9, one-cycle to 0.1,
+ *       weight decay 5e-4, shift + flip augmentation, batch 128 (the anchors' recipe). CenterNet:
+ *       30 epochs on 10 000 Fashion-MNIST scenes, Adam with a cosine learning rate from 2e-3,
+ *       weight decay 1e-5, batch 32.
+ *   <li>each quantized variant: 3 epochs of quantization-aware fine-tuning from its base (cosine
+ *       from 0.01 for classifiers, 1e-3 for CenterNet; n-hot: 2 uniform + 1 n-hot epochs; shift:
+ *       the λ schedule compressed into the 3 epochs).
+ *   <li>export: the packed file (float16 for fp32 bases, integer codes for quantized weights), then
+ *       the card, whose score is measured by loading the file through a DJL Criteria and running
+ *       the full test set as a user would (classifiers: the 10k test images; CenterNet: 2 000 test
+ *       scenes, COCO mAP).
  * </ol>
  *
- * <p>Every epoch is checkpointed under the work directory and every finished artifact is kept, so a
- * killed build resumes where it stopped. Arguments: {@code [workDir=runs/zoo]
+ * <p>Every epoch is checkpointed (with its training history) under the work directory and every
+ * finished artifact is kept, so a killed build resumes where it stopped; a failing variant is
+ * reported and the others still run. Arguments: {@code [workDir=runs/zoo]
  * [outDir=djl-quant-zoo/src/main/resources/ai/djl/quant/zoo] [only=all|<arch>|<arch>/<variant>,...]}.
  */
 public final class ZooBuild {
@@ -61,26 +74,38 @@ public final class ZooBuild {
     /** The command line that rebuilds the zoo, written into every card. */
     public static final String COMMAND = "dev/install-data.sh && mvn -B -q install -DskipTests && mvn -B -q -pl djl-quant-zoo exec:java";
 
-    static final int BATCH = 128;
-    static final Shape INPUT = new Shape(BATCH, 1, 28, 28);
-    static final int BASE_EPOCHS = 12;
-    static final float BASE_MAX_LR = 0.1f;
-    static final float BASE_WEIGHT_DECAY = 5e-4f;
     static final int FINE_TUNE_EPOCHS = 3;
     static final int NHOT_UNIFORM_EPOCHS = 2;
-    static final float FINE_TUNE_LR = 0.01f;
-    static final float FINE_TUNE_WEIGHT_DECAY = 1e-4f;
 
     private final Path work;
     private final Path out;
-    private final FashionMnistDataset train;
-    private final FashionMnistDataset test;
+    private final Setup classifier;
+    private final Setup detector;
+
+    /** How one application trains and tests. */
+    private record Setup(RandomAccessDataset train, RandomAccessDataset test, int batch, Shape example, int baseEpochs,
+            float fineTuneLearningRate, float fineTuneWeightDecay, Loss loss) {
+        Shape input() {
+            return new Shape(batch).addAll(example);
+        }
+
+        int stepsPerEpoch() {
+            return (int) ((train.size() + batch - 1) / batch);
+        }
+    }
 
     private ZooBuild(Path work, Path out) throws IOException {
         this.work = work;
         this.out = out;
-        this.train = FashionMnistDataset.trainingSet(BATCH);
-        this.test = FashionMnistDataset.testSet(500);
+        classifier = new Setup(FashionMnistDataset.trainingSet(128), FashionMnistDataset.testSet(500), 128, new Shape(1, 28, 28), 12,
+                0.01f, 1e-4f, null);
+        FashionMnistScenes scenes = FashionMnistScenes.builder().setSampling(32, true).optScenes(10_000).build();
+        FashionMnistScenes testScenes = FashionMnistScenes.builder().setSampling(32, false).optUsage(Dataset.Usage.TEST)
+                .optScenes(2_000).build();
+        scenes.prepare(null);
+        testScenes.prepare(null);
+        detector = new Setup(scenes, testScenes, 32, new Shape(1, ZooVariant.SCENE_SIDE, ZooVariant.SCENE_SIDE), 30, 1e-3f, 1e-5f,
+                new CenterNetLoss(10));
     }
 
     public static void main(String[] args) throws Exception {
@@ -104,18 +129,17 @@ public final class ZooBuild {
             }
         }
         System.out.println();
-        System.out.println("| model | variant | top-1 % | file bytes | ideal bytes | shift-adds / image | BOPs / image | epochs | train s |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|");
-        for (ModelCard c : cards) {
-            System.out.printf(Locale.ROOT, "| %s | %s | %.2f | %d | %d | %s | %d | %d+%d | %.0f |%n", c.artifactId(), c.variant(), c.accuracy(),
-                    c.fileBytes(), c.idealBytes(), c.shiftAdds() < 0 ? "—" : Long.toString(c.shiftAdds()), c.bitOperations(),
-                    c.baseEpochs(), c.fineTuneEpochs(), c.trainSeconds());
-        }
+        System.out.print(ModelCard.tableHeader());
+        cards.forEach(c -> System.out.print(c.tableRow()));
         if (!failed.isEmpty()) {
             System.err.println("failed variants (rerun the command to retry; finished artifacts are kept):");
             failed.forEach(f -> System.err.println("  " + f));
             System.exit(1);
         }
+    }
+
+    private Setup setup(ZooVariant variant) {
+        return variant.isDetector() ? detector : classifier;
     }
 
     /**
@@ -127,11 +151,12 @@ public final class ZooBuild {
         var existing = artifacts.card(variant);
         if (existing.isPresent()) {
             artifacts.model(variant, existing.get()); // a stale or damaged file is an error, not a silent rebuild
-            System.out.printf("== %s/%s: built (%.2f %%) ==%n", variant.artifactId(), variant.name(), existing.get().accuracy());
+            System.out.printf("== %s/%s: built ==%n", variant.artifactId(), variant.name());
             return existing.get();
         }
+        Setup setup = setup(variant);
         Checkpoints base = new Checkpoints(work.resolve(variant.artifactId()).resolve("fp32"), variant.artifactId());
-        trainBase(base, variant);
+        trainBase(base, variant, setup);
         Path dir = out.resolve(variant.artifactId()).resolve(variant.name());
         Files.createDirectories(dir);
         Path file = dir.resolve(ZooArtifacts.MODEL_FILE);
@@ -142,13 +167,13 @@ public final class ZooBuild {
         CostReport cost;
         try (Model model = Model.newInstance(variant.artifactId())) {
             model.setBlock(variant.newFloatBlock());
-            base.load(model, BASE_EPOCHS);
+            base.load(model, setup.baseEpochs());
             if (variant.isFloat()) {
-                seconds = base.seconds(BASE_EPOCHS);
+                seconds = base.seconds(setup.baseEpochs());
                 fineTune = 0;
             } else {
                 Checkpoints tuned = new Checkpoints(work.resolve(variant.artifactId()).resolve(variant.name()), variant.artifactId());
-                fineTune(model, variant, tuned);
+                fineTune(model, variant, tuned, setup);
                 seconds = tuned.seconds(FINE_TUNE_EPOCHS);
                 fineTune = FINE_TUNE_EPOCHS;
                 ((QuantizedNetwork) model.getBlock()).setDeployMode(true);
@@ -161,61 +186,89 @@ public final class ZooBuild {
             }
         }
         byte[] bytes = Files.readAllBytes(file);
-        ModelCard card = new ModelCard(variant.artifactId(), variant.name(), variant.quantizer(), variant.weightBits(),
-                variant.activationBits(), variant.dataset(), describe(variant), Double.NaN, -1, test.size(),
-                ZooArtifacts.MODEL_FILE, bytes.length, idealBytes, ZooArtifacts.sha256(bytes), parameters,
-                cost.macs(), cost.bitOperations(), variant.isFloat() ? -1 : cost.shiftAdds(), BASE_EPOCHS, fineTune, seconds, COMMAND);
-        // the accuracy is measured through the user's path: Criteria -> loader -> translator -> predictor
+        ModelCard provisional = card(variant, setup, Double.NaN, -1, Double.NaN, Double.NaN, bytes, idealBytes, parameters, cost,
+                fineTune, seconds);
+        // the score is measured through the user's path: Criteria -> loader -> translator -> predictor
         Path staging = Files.createTempDirectory(work, ".card-");
         Path stagedDir = staging.resolve(variant.artifactId()).resolve(variant.name());
         Files.createDirectories(stagedDir);
         Files.copy(file, stagedDir.resolve(ZooArtifacts.MODEL_FILE));
-        Files.writeString(stagedDir.resolve(ZooArtifacts.CARD_FILE), card.toJson());
-        long correct = evaluate(variant, staging);
-        card = new ModelCard(card.artifactId(), card.variant(), card.quantizer(), card.weightBits(), card.activationBits(), card.dataset(),
-                card.quantizers(), 100.0 * correct / test.size(), correct, test.size(), card.fileName(), card.fileBytes(), card.idealBytes(),
-                card.sha256(), card.parameters(), card.macs(), card.bitOperations(), card.shiftAdds(), card.baseEpochs(),
-                card.fineTuneEpochs(), card.trainSeconds(), card.command());
+        Files.writeString(stagedDir.resolve(ZooArtifacts.CARD_FILE), provisional.toJson());
+        ModelCard card;
+        if (variant.isDetector()) {
+            CocoEvaluator.Result r = evaluateDetector(variant, staging, (FashionMnistScenes) setup.test());
+            card = card(variant, setup, Double.NaN, -1, r.map(), r.map50(), bytes, idealBytes, parameters, cost, fineTune, seconds);
+        } else {
+            long correct = evaluateClassifier(variant, staging, (FashionMnistDataset) setup.test());
+            card = card(variant, setup, 100.0 * correct / setup.test().size(), correct, Double.NaN, Double.NaN, bytes, idealBytes,
+                    parameters, cost, fineTune, seconds);
+        }
         writeAtomically(dir.resolve("card.md"), card.toMarkdown());
         writeAtomically(dir.resolve(ZooArtifacts.CARD_FILE), card.toJson()); // last: its presence marks the artifact done
-        System.out.printf(Locale.ROOT, "== %s/%s: %.2f %% (%d / %d), %d bytes ==%n", variant.artifactId(), variant.name(),
-                card.accuracy(), correct, test.size(), bytes.length);
+        System.out.print("== done: " + card.tableRow());
         return card;
     }
 
-    private long evaluate(ZooVariant variant, Path artifactRoot) throws Exception {
-        Criteria<Image, Classifications> criteria = Criteria.builder()
-                .setTypes(Image.class, Classifications.class)
+    private static ModelCard card(ZooVariant v, Setup setup, double accuracy, long correct, double map, double map50, byte[] bytes,
+            long idealBytes, long parameters, CostReport cost, int fineTune, double seconds) {
+        return new ModelCard(v.artifactId(), v.name(), v.quantizer(), v.weightBits(), v.activationBits(), v.dataset(), describe(v),
+                accuracy, correct, setup.test().size(), ZooArtifacts.MODEL_FILE, bytes.length, idealBytes, ZooArtifacts.sha256(bytes),
+                parameters, cost.macs(), cost.bitOperations(), v.isFloat() ? -1 : cost.shiftAdds(), setup.baseEpochs(), fineTune,
+                seconds, COMMAND, map, map50);
+    }
+
+    private static Criteria.Builder<?, ?> criteria(ZooVariant variant, Path artifactRoot) {
+        return Criteria.builder()
                 .optGroupId(QuantModelZoo.GROUP_ID)
                 .optArtifactId(variant.artifactId())
                 .optFilters(variant.filters())
-                .optArgument(ClassifierModelLoader.ARTIFACT_DIRECTORY, artifactRoot.toString())
-                .build();
-        try (ZooModel<Image, Classifications> model = criteria.loadModel()) {
+                .optArgument(ZooModelLoader.ARTIFACT_DIRECTORY, artifactRoot.toString());
+    }
+
+    private long evaluateClassifier(ZooVariant variant, Path artifactRoot, FashionMnistDataset test) throws Exception {
+        Criteria<Image, Classifications> c = criteria(variant, artifactRoot).setTypes(Image.class, Classifications.class).build();
+        try (ZooModel<Image, Classifications> model = c.loadModel()) {
             return ZooEvaluation.correct(model, test);
         }
     }
 
-    private void trainBase(Checkpoints checkpoints, ZooVariant variant) throws Exception {
+    private CocoEvaluator.Result evaluateDetector(ZooVariant variant, Path artifactRoot, FashionMnistScenes test) throws Exception {
+        Criteria<Image, DetectedObjects> c = criteria(variant, artifactRoot).setTypes(Image.class, DetectedObjects.class).build();
+        try (ZooModel<Image, DetectedObjects> model = c.loadModel()) {
+            return ZooEvaluation.detections(model, test);
+        }
+    }
+
+    private void trainBase(Checkpoints checkpoints, ZooVariant variant, Setup setup) throws Exception {
+        int epochs = setup.baseEpochs();
         int from = checkpoints.latest().orElse(0);
-        if (from >= BASE_EPOCHS) {
+        if (from >= epochs) {
             return;
         }
-        int steps = stepsPerEpoch();
-        System.out.printf("== %s fp32 base: epochs %d..%d of %d ==%n", variant.artifactId(), from + 1, BASE_EPOCHS, BASE_EPOCHS);
+        int steps = setup.stepsPerEpoch();
+        System.out.printf("== %s fp32 base: epochs %d..%d of %d ==%n", variant.artifactId(), from + 1, epochs, epochs);
         try (Model model = Model.newInstance(variant.artifactId())) {
             model.setBlock(variant.newFloatBlock());
             if (from > 0) {
                 checkpoints.load(model, from);
             }
-            Optimizer sgd = ClassifierTraining.sgdOneCycle(BASE_MAX_LR, BASE_WEIGHT_DECAY, BASE_EPOCHS * steps, from * steps);
-            ClassifierTraining.fit(model, train, BASE_EPOCHS - from, ClassifierTraining.config(sgd, true,
-                    new CheckpointListener(checkpoints, from), new EpochHistory(history(variant, "fp32"), from)), INPUT);
+            TrainingListener[] listeners = {new CheckpointListener(checkpoints, from), new EpochHistory(history(variant, "fp32"), from)};
+            DefaultTrainingConfig config;
+            if (variant.isDetector()) {
+                config = CenterNetTraining.config(CenterNetTraining.adamCosine(epochs * steps, from * steps), 10, listeners);
+                if (from == 0) {
+                    model.getBlock().initialize(model.getNDManager(), ai.djl.ndarray.types.DataType.FLOAT32, setup.input());
+                    CenterNet.initializeHeatmapPrior(model.getBlock());
+                }
+            } else {
+                config = ClassifierTraining.config(ClassifierTraining.sgdOneCycle(0.1f, 5e-4f, epochs * steps, from * steps), true, listeners);
+            }
+            ClassifierTraining.fit(model, setup.train(), epochs - from, config, setup.input());
         }
     }
 
     /** Wraps the base held by {@code model} and fine-tunes it, resuming from the last checkpoint. */
-    private void fineTune(Model model, ZooVariant variant, Checkpoints checkpoints) throws Exception {
+    private void fineTune(Model model, ZooVariant variant, Checkpoints checkpoints, Setup setup) throws Exception {
         QuantizedNetwork network = Quantization.wrap(model.getBlock(), variant.trainingConfig());
         model.setBlock(network);
         int done = checkpoints.latest().orElse(0);
@@ -231,26 +284,28 @@ public final class ZooBuild {
         }
         System.out.printf("== %s/%s: fine-tuning epochs %d..%d of %d ==%n", variant.artifactId(), variant.name(), done + 1,
                 FINE_TUNE_EPOCHS, FINE_TUNE_EPOCHS);
+        float lr = setup.fineTuneLearningRate();
+        float wd = setup.fineTuneWeightDecay();
+        Path history = history(variant, variant.name());
         if (nhot) {
-            FineTuning uniform = new FineTuning(NHOT_UNIFORM_EPOCHS, FINE_TUNE_LR, FINE_TUNE_WEIGHT_DECAY);
-            uniform.run(model, network, train, INPUT, true, done, new CheckpointListener(checkpoints, done),
-                    new EpochHistory(history(variant, variant.name()), done));
+            FineTuning uniform = new FineTuning(NHOT_UNIFORM_EPOCHS, lr, wd, setup.loss());
+            uniform.run(model, network, setup.train(), setup.input(), true, done, new CheckpointListener(checkpoints, done),
+                    new EpochHistory(history, done));
             if (done < NHOT_UNIFORM_EPOCHS) {
                 NHotRecipe.switchToNHot(network);
             }
             int after = Math.max(done, NHOT_UNIFORM_EPOCHS);
-            FineTuning nHotStage = new FineTuning(FINE_TUNE_EPOCHS - NHOT_UNIFORM_EPOCHS, FINE_TUNE_LR, FINE_TUNE_WEIGHT_DECAY);
-            nHotStage.run(model, network, train, INPUT, true, after - NHOT_UNIFORM_EPOCHS, new CheckpointListener(checkpoints, after),
-                    new EpochHistory(history(variant, variant.name()), after));
+            FineTuning nHotStage = new FineTuning(FINE_TUNE_EPOCHS - NHOT_UNIFORM_EPOCHS, lr, wd, setup.loss());
+            nHotStage.run(model, network, setup.train(), setup.input(), true, after - NHOT_UNIFORM_EPOCHS,
+                    new CheckpointListener(checkpoints, after), new EpochHistory(history, after));
             return;
         }
-        List<TrainingListener> listeners = new ArrayList<>(List.of(new CheckpointListener(checkpoints, done),
-                new EpochHistory(history(variant, variant.name()), done)));
+        List<TrainingListener> listeners = new ArrayList<>(List.of(new CheckpointListener(checkpoints, done), new EpochHistory(history, done)));
         if ("shift".equals(variant.quantizer())) {
-            listeners.add(new LambdaScheduleListener(network, ShiftRecipe.schedule(FINE_TUNE_EPOCHS), stepsPerEpoch(), done));
+            listeners.add(new LambdaScheduleListener(network, ShiftRecipe.schedule(FINE_TUNE_EPOCHS), setup.stepsPerEpoch(), done));
         }
-        new FineTuning(FINE_TUNE_EPOCHS, FINE_TUNE_LR, FINE_TUNE_WEIGHT_DECAY)
-                .run(model, network, train, INPUT, true, done, listeners.toArray(new TrainingListener[0]));
+        new FineTuning(FINE_TUNE_EPOCHS, lr, wd, setup.loss())
+                .run(model, network, setup.train(), setup.input(), true, done, listeners.toArray(new TrainingListener[0]));
     }
 
     /** The training history of a run: {@code <work>/<arch>/<run>/history.csv}. */
@@ -258,11 +313,8 @@ public final class ZooBuild {
         return work.resolve(variant.artifactId()).resolve(run).resolve("history.csv");
     }
 
-    private int stepsPerEpoch() {
-        return (int) ((train.size() + BATCH - 1) / BATCH);
-    }
-
     private static String describe(ZooVariant variant) {
+        String last = variant.isDetector() ? "; first convolution and head output convolutions float" : "; first convolution and classifier float";
         return switch (variant.quantizer()) {
             case "fp32" -> "none (float model; parameters stored as float16)";
             case "uniform" -> "weights: LSQ " + variant.weightBits() + "-bit signed per channel; activations: LSQ "
@@ -274,7 +326,7 @@ public final class ZooBuild {
             case "learned" -> "weights: " + (1 << variant.weightBits()) + " learned levels per channel (Lloyd-Max init); activations: channel-balanced "
                     + variant.activationBits() + "-bit";
             default -> variant.quantizer();
-        } + "; first convolution and classifier float";
+        } + last;
     }
 
     private static void writeAtomically(Path file, String text) throws IOException {

@@ -10,6 +10,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.training.dataset.Batch;
 import ai.djl.training.listener.TrainingListener;
 import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.CosineTracker;
 import ai.djl.translate.TranslateException;
 import java.io.IOException;
 import java.util.List;
@@ -33,6 +34,22 @@ public final class CenterNetTraining {
                 .optOptimizer(optimizer)
                 .addTrainingListeners(TrainingListener.Defaults.logging())
                 .addTrainingListeners(extra);
+    }
+
+    /**
+     * The optimizer of CenterNet training from scratch: Adam, learning rate cosine from 2e-3 to
+     * 1e-5, weight decay 1e-5.
+     *
+     * @param steps the updates of the whole run
+     * @param doneSteps updates already done (a resumed run)
+     * @return the optimizer
+     */
+    public static Optimizer adamCosine(int steps, int doneSteps) {
+        return Optimizer.adam()
+                .optBeginNumUpdate(doneSteps)
+                .optLearningRateTracker(CosineTracker.builder().setBaseValue(2e-3f).optFinalValue(1e-5f).setMaxUpdates(steps).build())
+                .optWeightDecays(1e-5f)
+                .build();
     }
 
     /**
