@@ -34,7 +34,7 @@ import java.util.Locale;
  * bytes, weight bytes, shift-adds and BOPs per image for each, with the cost report of each model
  * written as JSON. The first convolution and the heads' output convolutions stay float.
  *
- * <p>Arguments: {@code [trainScenes=10000] [testScenes=2000] [fp32Epochs=30] [stage1=2] [stage2=2]
+ * <p>Arguments: {@code [trainScenes=30000] [testScenes=2000] [fp32Epochs=10] [stage1=2] [stage2=2]
  * [workDir=runs/centernet]}.
  */
 public final class DetectionBenchmark {
@@ -45,9 +45,9 @@ public final class DetectionBenchmark {
     private DetectionBenchmark() {}
 
     public static void main(String[] args) throws Exception {
-        int trainScenes = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
+        int trainScenes = args.length > 0 ? Integer.parseInt(args[0]) : 30_000;
         int testScenes = args.length > 1 ? Integer.parseInt(args[1]) : 2_000;
-        int epochs = args.length > 2 ? Integer.parseInt(args[2]) : 30;
+        int epochs = args.length > 2 ? Integer.parseInt(args[2]) : 10;
         int stage1 = args.length > 3 ? Integer.parseInt(args[3]) : 2;
         int stage2 = args.length > 4 ? Integer.parseInt(args[4]) : 2;
         Path work = Paths.get(args.length > 5 ? args[5] : "runs/centernet").toAbsolutePath();
