@@ -18,6 +18,8 @@ import ai.djl.quant.zoo.cv.ResNet18;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.function.Supplier;
 
@@ -62,6 +64,8 @@ public final class NHotBenchmark {
         table.append("| model | epochs | top-1 % | model bytes | weight bytes | shift-adds / image | BOPs / image | wall s |\n");
         table.append("|---|---|---|---|---|---|---|---|\n");
         int epochs = stage1 + stage2;
+        List<Charts.Point> bytes = new ArrayList<>();
+        List<Charts.Point> shiftAdds = new ArrayList<>();
         for (int i = 0; i < names.length; i++) {
             int variant = i;
             Path result = work.resolve("result-" + i + "-e" + stage1 + "-" + stage2 + ".txt");
@@ -72,7 +76,15 @@ public final class NHotBenchmark {
                             .split(" ");
             String stages = i == 2 || i == 4 ? stage1 + "+" + stage2 : Integer.toString(epochs);
             table.append(String.format(Locale.ROOT, "| %s | +%s | %s | %s | %s | %s | %s | %s |%n", names[i], stages, f[0], f[1], f[2], f[3], f[4], f[5]));
+            String family = names[i].split("[ (]")[0];
+            bytes.add(new Charts.Point(family, names[i], Double.parseDouble(f[1]), Double.parseDouble(f[0])));
+            if (!"—".equals(f[3])) {
+                shiftAdds.add(new Charts.Point(family, names[i], Double.parseDouble(f[3]), Double.parseDouble(f[0])));
+            }
         }
+        Charts.tradeOff(arch + ": accuracy vs model size", "model bytes", bytes, work.resolve("accuracy-vs-bytes.png"));
+        Charts.tradeOff(arch + ": accuracy vs shift-add operations", "shift-adds per image", shiftAdds,
+                work.resolve("accuracy-vs-shiftadds.png"));
         System.out.printf(Locale.ROOT, "%n%s, Fashion-MNIST, full 10k test set; fp32 base %d epochs, then fine-tuning%n", arch, baseEpochs);
         System.out.print(table);
     }
