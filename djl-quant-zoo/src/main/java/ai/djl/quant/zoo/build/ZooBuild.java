@@ -315,7 +315,8 @@ public final class ZooBuild {
     }
 
     private static String describe(ZooVariant variant) {
-        String last = variant.isDetector() ? "; first convolution and head output convolutions float" : "; first convolution and classifier float";
+        String last = variant.isFloat() ? ""
+                : variant.isDetector() ? "; first convolution and head output convolutions float" : "; first convolution and classifier float";
         return switch (variant.quantizer()) {
             case "fp32" -> "none (float model; parameters stored as float16)";
             case "uniform" -> "weights: LSQ " + variant.weightBits() + "-bit signed per channel; activations: LSQ "
