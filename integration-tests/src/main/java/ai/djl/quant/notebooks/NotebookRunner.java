@@ -48,6 +48,9 @@ public final class NotebookRunner implements AutoCloseable {
         this.workingDirectory = workingDirectory;
         this.mavenRepository = Paths.get(System.getProperty("maven.repo.local",
                 Paths.get(System.getProperty("user.home"), ".m2", "repository").toString()));
+        // under mvn exec:java the project's class path lives in the context class loader, which the
+        // local execution engine replaces: read it first
+        ClassLoader context = Thread.currentThread().getContextClassLoader();
         shell = JShell.builder()
                 .executionEngine("local")
                 .out(new PrintStream(out, true, StandardCharsets.UTF_8))
@@ -56,6 +59,15 @@ public final class NotebookRunner implements AutoCloseable {
         for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
             if (!entry.isBlank()) {
                 shell.addToClasspath(entry);
+            }
+        }
+        if (context instanceof java.net.URLClassLoader loader) {
+            for (java.net.URL url : loader.getURLs()) {
+                try {
+                    shell.addToClasspath(Paths.get(url.toURI()).toString());
+                } catch (java.net.URISyntaxException e) {
+                    throw new IllegalStateException("unreadable class path entry " + url, e);
+                }
             }
         }
     }

@@ -36,7 +36,7 @@ public final class OnnxExporter implements LoweringTarget<String> {
 
     private final OnnxGraph graph = new OnnxGraph();
     private final boolean integerBias;
-    /** The scale of every tensor that comes out of a DequantizeLinear of activations. */
+    /** The scale of every full-range (fusable) quantized activation tensor, by name. */
     private final java.util.Map<String, Float> activationScales = new java.util.HashMap<>();
 
     private OnnxExporter(boolean integerBias) {
@@ -153,14 +153,19 @@ public final class OnnxExporter implements LoweringTarget<String> {
             low = Short.MIN_VALUE;
             high = Short.MAX_VALUE;
         }
-        if (grid.min() > low || grid.max() < high) {
+        boolean narrow = grid.min() > low || grid.max() < high;
+        if (narrow) {
             x = graph.node("Clip", "clip", List.of(x, scalar("lo", grid.min() * grid.scale()), scalar("hi", grid.max() * grid.scale())));
         }
         String scale = scalar("act_scale", grid.scale());
         String zero = graph.integers("act_zero", type, new int[] {0});
         String quantized = graph.node("QuantizeLinear", "act_q", List.of(x, scale, zero));
         String dequantized = graph.node("DequantizeLinear", "act", List.of(quantized, scale, zero));
-        activationScales.put(dequantized, grid.scale());
+        if (!narrow) {
+            // a clipped (narrow) grid keeps ONNX Runtime from fusing the layer anyway: its bias stays
+            // float, exact, rather than rounded for a fusion that cannot happen
+            activationScales.put(dequantized, grid.scale());
+        }
         return dequantized;
     }
 
