@@ -48,8 +48,13 @@ final class Charts {
         series.values().forEach(data::addSeries);
         LogAxis x = new LogAxis(xLabel);
         x.setSmallestValue(1);
+        x.setNumberFormatOverride(new java.text.DecimalFormat("#,##0"));
+        x.setLowerMargin(0.2); // room for the point labels
+        x.setUpperMargin(0.2);
         NumberAxis y = new NumberAxis("top-1 accuracy (%)");
         y.setAutoRangeIncludesZero(false);
+        y.setUpperMargin(0.1);
+        y.setLowerMargin(0.1);
         XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(false, true);
         XYItemLabelGenerator generator = (dataset, s, item) -> labels.get(dataset.getSeriesKey(s) + "@" + (item + 1));
         renderer.setDefaultItemLabelGenerator(generator);
