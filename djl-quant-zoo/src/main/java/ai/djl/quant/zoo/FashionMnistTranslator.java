@@ -22,12 +22,25 @@ public class FashionMnistTranslator implements Translator<Image, Classifications
 
     @Override
     public NDList processInput(TranslatorContext ctx, Image input) {
-        NDArray pixels = input.toNDArray(ctx.getNDManager(), Image.Flag.GRAYSCALE);
-        if (pixels.getShape().get(0) != FashionMnistDataset.SIDE || pixels.getShape().get(1) != FashionMnistDataset.SIDE) {
-            pixels = NDImageUtils.resize(pixels, FashionMnistDataset.SIDE, FashionMnistDataset.SIDE);
+        return new NDList(normalizedGrayscale(ctx, input, FashionMnistDataset.SIDE));
+    }
+
+    /**
+     * An image as the zoo's models take it: grayscale, resized to {@code side}×{@code side} when
+     * needed, {@code (x/255 - 0.2860) / 0.3530}, shape (1, side, side).
+     *
+     * @param ctx the translator context
+     * @param image the image
+     * @param side the model's input side
+     * @return the tensor
+     */
+    public static NDArray normalizedGrayscale(TranslatorContext ctx, Image image, int side) {
+        NDArray pixels = image.toNDArray(ctx.getNDManager(), Image.Flag.GRAYSCALE);
+        if (pixels.getShape().get(0) != side || pixels.getShape().get(1) != side) {
+            pixels = NDImageUtils.resize(pixels, side, side);
         }
         NDArray x = pixels.toType(DataType.FLOAT32, false).div(255f).sub(FashionMnistDataset.MEAN).div(FashionMnistDataset.STD);
-        return new NDList(x.transpose(2, 0, 1));
+        return x.transpose(2, 0, 1);
     }
 
     @Override

@@ -3,6 +3,7 @@ package ai.djl.quant.data;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.quant.training.CocoEvaluator;
 import ai.djl.training.dataset.RandomAccessDataset;
 import ai.djl.training.dataset.Record;
 import ai.djl.util.Progress;
@@ -77,12 +78,16 @@ public final class FashionMnistScenes extends RandomAccessDataset {
      */
     public record SceneObject(int label, int x, int y, int w, int h) {
         double iou(SceneObject o) {
-            double iw = Math.min(x + w, o.x + o.w) - Math.max(x, o.x);
-            double ih = Math.min(y + h, o.y + o.h) - Math.max(y, o.y);
-            if (iw <= 0 || ih <= 0) {
-                return 0;
-            }
-            return iw * ih / (w * h + o.w * o.h - iw * ih);
+            return box().iou(o.box());
+        }
+
+        /**
+         * Returns the box in pixels, for IoU computations.
+         *
+         * @return the box
+         */
+        public CocoEvaluator.Box box() {
+            return new CocoEvaluator.Box(x, y, w, h);
         }
     }
 

@@ -4,11 +4,10 @@ import ai.djl.modality.cv.Image;
 import ai.djl.modality.cv.output.BoundingBox;
 import ai.djl.modality.cv.output.DetectedObjects;
 import ai.djl.modality.cv.output.Rectangle;
-import ai.djl.modality.cv.util.NDImageUtils;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.quant.data.FashionMnistDataset;
+import ai.djl.quant.zoo.FashionMnistTranslator;
 import ai.djl.translate.Batchifier;
 import ai.djl.translate.Translator;
 import ai.djl.translate.TranslatorContext;
@@ -39,12 +38,7 @@ public class CenterNetTranslator implements Translator<Image, DetectedObjects> {
 
     @Override
     public NDList processInput(TranslatorContext ctx, Image input) {
-        NDArray pixels = input.toNDArray(ctx.getNDManager(), Image.Flag.GRAYSCALE);
-        if (pixels.getShape().get(0) != canvas || pixels.getShape().get(1) != canvas) {
-            pixels = NDImageUtils.resize(pixels, canvas, canvas);
-        }
-        NDArray x = pixels.toType(DataType.FLOAT32, false).div(255f).sub(FashionMnistDataset.MEAN).div(FashionMnistDataset.STD);
-        return new NDList(x.transpose(2, 0, 1));
+        return new NDList(FashionMnistTranslator.normalizedGrayscale(ctx, input, canvas));
     }
 
     @Override
