@@ -1,6 +1,5 @@
 package ai.djl.quant.zoo;
 
-import ai.djl.Application;
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.ndarray.types.DataType;

@@ -18,10 +18,7 @@ import ai.djl.quant.training.NHotRecipe;
 import ai.djl.quant.zoo.cv.CenterNet;
 import ai.djl.quant.zoo.detection.CenterNetLoss;
 import ai.djl.quant.zoo.detection.CenterNetTraining;
-import ai.djl.training.Trainer;
-import ai.djl.training.EasyTrain;
 import ai.djl.training.dataset.Dataset;
-import ai.djl.training.optimizer.Optimizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -83,23 +80,14 @@ public final class DetectionBenchmark {
         if (from >= epochs) {
             return;
         }
-        int steps = (int) ((train.size() + BATCH - 1) / BATCH);
         System.out.printf("== CenterNet fp32: epochs %d..%d of %d ==%n", from + 1, epochs, epochs);
         try (Model model = Model.newInstance("centernet")) {
             model.setBlock(CenterNet.builder().build());
             if (from > 0) {
                 base.load(model, from);
             }
-            Optimizer adam = CenterNetTraining.adamCosine(epochs * steps, from * steps);
-            try (Trainer trainer = model.newTrainer(CenterNetTraining.config(adam, CLASSES,
-                    new CheckpointListener(base, from), new EpochHistory(work.resolve("fp32").resolve("history.csv"), from)))) {
-                trainer.setMetrics(new ai.djl.metric.Metrics());
-                trainer.initialize(input);
-                if (from == 0) {
-                    CenterNet.initializeHeatmapPrior(model.getBlock());
-                }
-                EasyTrain.fit(trainer, epochs - from, train, null);
-            }
+            CenterNetTraining.fitFromScratch(model, train, input, epochs, from, new CheckpointListener(base, from),
+                    new EpochHistory(work.resolve("fp32").resolve("history.csv"), from));
         }
     }
 

@@ -26,7 +26,6 @@ import ai.djl.quant.zoo.ZooArtifacts;
 import ai.djl.quant.zoo.ZooEvaluation;
 import ai.djl.quant.zoo.ZooModelLoader;
 import ai.djl.quant.zoo.ZooVariant;
-import ai.djl.quant.zoo.cv.CenterNet;
 import ai.djl.quant.zoo.detection.CenterNetLoss;
 import ai.djl.quant.zoo.detection.CenterNetTraining;
 import ai.djl.repository.zoo.Criteria;
@@ -254,17 +253,13 @@ public final class ZooBuild {
                 checkpoints.load(model, from);
             }
             TrainingListener[] listeners = {new CheckpointListener(checkpoints, from), new EpochHistory(history(variant, "fp32"), from)};
-            DefaultTrainingConfig config;
             if (variant.isDetector()) {
-                config = CenterNetTraining.config(CenterNetTraining.adamCosine(epochs * steps, from * steps), 10, listeners);
-                if (from == 0) {
-                    model.getBlock().initialize(model.getNDManager(), ai.djl.ndarray.types.DataType.FLOAT32, setup.input());
-                    CenterNet.initializeHeatmapPrior(model.getBlock());
-                }
+                CenterNetTraining.fitFromScratch(model, setup.train(), setup.input(), epochs, from, listeners);
             } else {
-                config = ClassifierTraining.config(ClassifierTraining.sgdOneCycle(0.1f, 5e-4f, epochs * steps, from * steps), true, listeners);
+                DefaultTrainingConfig config = ClassifierTraining.config(
+                        ClassifierTraining.sgdOneCycle(0.1f, 5e-4f, epochs * steps, from * steps), true, listeners);
+                ClassifierTraining.fit(model, setup.train(), epochs - from, config, setup.input());
             }
-            ClassifierTraining.fit(model, setup.train(), epochs - from, config, setup.input());
         }
     }
 

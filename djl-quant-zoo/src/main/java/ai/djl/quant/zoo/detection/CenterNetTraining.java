@@ -1,6 +1,12 @@
 package ai.djl.quant.zoo.detection;
 
+import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.quant.training.ClassifierTraining;
+import ai.djl.quant.zoo.cv.CenterNet;
+import ai.djl.training.dataset.RandomAccessDataset;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
 import ai.djl.quant.data.FashionMnistScenes;
@@ -17,6 +23,8 @@ import java.util.List;
 
 /** CenterNet training configuration and COCO evaluation on Fashion-MNIST scenes. */
 public final class CenterNetTraining {
+
+    private static final int CLASSES = 10;
 
     private CenterNetTraining() {}
 
@@ -50,6 +58,31 @@ public final class CenterNetTraining {
                 .optLearningRateTracker(CosineTracker.builder().setBaseValue(2e-3f).optFinalValue(1e-5f).setMaxUpdates(steps).build())
                 .optWeightDecays(1e-5f)
                 .build();
+    }
+
+    /**
+     * Trains a CenterNet from scratch with {@link #adamCosine}, resuming after {@code completedEpochs}
+     * (the heat-map prior is set on a fresh start).
+     *
+     * @param model the model holding a CenterNet (loaded from its checkpoint when resuming)
+     * @param train the training scenes
+     * @param input the batch shape
+     * @param epochs the epochs of the whole run
+     * @param completedEpochs epochs done before
+     * @param extra more listeners (checkpoints, history)
+     * @return seconds spent
+     * @throws IOException when the data cannot be read
+     * @throws TranslateException when a batch cannot be produced
+     */
+    public static double fitFromScratch(Model model, RandomAccessDataset train, Shape input, int epochs, int completedEpochs,
+            TrainingListener... extra) throws IOException, TranslateException {
+        int steps = (int) ((train.size() + input.get(0) - 1) / input.get(0));
+        DefaultTrainingConfig config = config(adamCosine(epochs * steps, completedEpochs * steps), CLASSES, extra);
+        if (completedEpochs == 0) {
+            model.getBlock().initialize(model.getNDManager(), DataType.FLOAT32, input);
+            CenterNet.initializeHeatmapPrior(model.getBlock());
+        }
+        return ClassifierTraining.fit(model, train, epochs - completedEpochs, config, input);
     }
 
     /**
