@@ -1,6 +1,7 @@
 package ai.djl.quant.quantizers;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import java.util.Optional;
@@ -34,6 +35,11 @@ public abstract class LearnedStepQuantizer extends Quantizer {
     /**
      * The LSQ fake-quantizer as a pure function, on any level set.
      *
+     * <p>Written as {@code clip(x, min·s, max·s) + s·sg(nearest(v) - v)} with {@code v = sg(clip(x, …)/s)}
+     * ({@code sg} = stop-gradient): the same value as {@code nearest(clip(x/s))·s} and the LSQ
+     * gradients, but without {@code s^-1} on the autograd path, whose backward ({@code -x/s²}) turned
+     * finite activations into NaN step gradients after a few dozen n-hot steps of a ResNet18.
+     *
      * @param x the input
      * @param step the step, broadcastable to {@code x}
      * @param levels the integer levels (uniform for LSQ, n-hot, …)
@@ -42,11 +48,18 @@ public abstract class LearnedStepQuantizer extends Quantizer {
      */
     public static NDArray lsq(NDArray x, NDArray step, LevelSet levels, double gradScale) {
         NDArray s = StraightThrough.gradScale(step, gradScale);
-        NDArray v = x.mul(s.pow(-1)).clip(levels.min(), levels.max());
-        // nearest(v) - v with no gradient, built in place: the straight-through offset
-        NDArray detached = v.stopGradient();
-        NDArray offset = levels.round(detached).subi(detached);
-        return v.add(offset).mul(s);
+        // dQ/dx = 1 inside (ends included), 0 outside; dQ/ds = min or max outside
+        NDArray low = s.mul(levels.min());
+        NDArray high = s.mul(levels.max());
+        DataType type = x.getDataType();
+        NDArray below = x.lt(low).toType(type, false);
+        NDArray above = x.gt(high).toType(type, false);
+        NDArray inside = below.add(above).neg().addi(1);
+        NDArray clipped = x.mul(inside).add(low.mul(below)).add(high.mul(above));
+        // clip again: clipped/s may land an ulp beyond the end levels
+        NDArray v = clipped.stopGradient().div(s.stopGradient()).clip(levels.min(), levels.max());
+        NDArray offset = levels.round(v).subi(v); // dQ/ds = nearest(v) - v inside
+        return clipped.add(offset.mul(s));
     }
 
     /**
@@ -65,7 +78,7 @@ public abstract class LearnedStepQuantizer extends Quantizer {
         for (int m = min; m <= levels.max(); m++) {
             table[m - min] = NHotLevels.nafWeight(m);
         }
-        NDArray index = codes.sub(min).toType(ai.djl.ndarray.types.DataType.INT64, false);
+        NDArray index = codes.sub(min).toType(DataType.INT64, false);
         return w.getManager().create(table).take(w.getManager(), index);
     }
 

@@ -270,8 +270,8 @@ public final class ZooBuild {
         int done = checkpoints.latest().orElse(0);
         boolean nhot = "nhot".equals(variant.quantizer());
         if (done > 0) {
-            if (nhot && done >= NHOT_UNIFORM_EPOCHS) {
-                NHotRecipe.switchToNHot(network);
+            if (nhot && done > NHOT_UNIFORM_EPOCHS) {
+                NHotRecipe.switchToNHot(network); // saved in the n-hot stage; the last uniform epoch was saved before the switch
             }
             checkpoints.load(model, done);
         }
@@ -287,7 +287,7 @@ public final class ZooBuild {
             FineTuning uniform = new FineTuning(NHOT_UNIFORM_EPOCHS, lr, wd, setup.loss());
             uniform.run(model, network, setup.train(), setup.input(), true, done, new CheckpointListener(checkpoints, done),
                     new EpochHistory(history, done));
-            if (done < NHOT_UNIFORM_EPOCHS) {
+            if (done <= NHOT_UNIFORM_EPOCHS) {
                 NHotRecipe.switchToNHot(network);
             }
             int after = Math.max(done, NHOT_UNIFORM_EPOCHS);
