@@ -2,6 +2,7 @@ package ai.djl.quant.export;
 
 import ai.djl.quant.quantizers.Codebook;
 import ai.djl.quant.quantizers.NHotLevels;
+import java.util.stream.IntStream;
 
 /**
  * Multiplication-free convolution and linear kernels for models whose weights are integers times a
@@ -85,7 +86,10 @@ public final class ShiftAddKernel {
     }
 
     /**
-     * Runs a 2-D convolution on integer activations.
+     * Runs a 2-D convolution on integer activations. The batch is the innermost axis of the
+     * working layout, so each shift-add streams over {@code batch} (or {@code batch × row}, at
+     * stride 1) contiguous integers, which the JIT turns into SIMD shifts and adds; output
+     * channels run in parallel on the common fork-join pool.
      *
      * @param x activation codes (batch, channels, height, width), row-major
      * @param shape the input shape
@@ -102,56 +106,88 @@ public final class ShiftAddKernel {
         int oh = (h + 2 * padding - kh) / stride + 1;
         int ow = (w + 2 * padding - kw) / stride + 1;
         int outPerGroup = outChannels / groups;
+        int[] xt = batchInnermost(x, batch, channels * h * w);
         float[] y = new float[batch * outChannels * oh * ow];
-        int[] acc = new int[oh * ow];
-        for (int n = 0; n < batch; n++) {
-            for (int o = 0; o < outChannels; o++) {
-                java.util.Arrays.fill(acc, 0);
-                int firstChannel = (o / outPerGroup) * inPerGroup;
-                int wi = 0;
-                for (int c = 0; c < inPerGroup; c++) {
-                    int plane = (n * channels + firstChannel + c) * h;
-                    for (int u = 0; u < kh; u++) {
-                        // output rows whose input row i·stride - padding + u lies inside the image
-                        int iFrom = Math.max(0, ceilDiv(padding - u, stride));
-                        int iTo = Math.min(oh - 1, Math.floorDiv(h - 1 + padding - u, stride));
-                        for (int v = 0; v < kw; v++, wi++) {
-                            short[] ds = digits[o][wi];
-                            if (ds.length == 0 || iFrom > iTo) {
-                                continue;
-                            }
-                            int jFrom = Math.max(0, ceilDiv(padding - v, stride));
-                            int jTo = Math.min(ow - 1, Math.floorDiv(w - 1 + padding - v, stride));
-                            for (short d : ds) {
-                                int shift = d >> 1;
-                                boolean minus = (d & 1) == 1;
-                                for (int i = iFrom; i <= iTo; i++) {
-                                    int in = (plane + i * stride - padding + u) * w - padding + v;
-                                    int out = i * ow;
-                                    // the multiply-free inner loop: shift and add (or subtract) a row
-                                    if (minus) {
-                                        for (int j = jFrom; j <= jTo; j++) {
-                                            acc[out + j] -= x[in + j * stride] << shift;
-                                        }
-                                    } else {
-                                        for (int j = jFrom; j <= jTo; j++) {
-                                            acc[out + j] += x[in + j * stride] << shift;
-                                        }
+        IntStream.range(0, outChannels).parallel().forEach(o -> {
+            int[] acc = new int[oh * ow * batch];
+            int firstChannel = (o / outPerGroup) * inPerGroup;
+            int wi = 0;
+            for (int c = 0; c < inPerGroup; c++) {
+                int plane = (firstChannel + c) * h;
+                for (int u = 0; u < kh; u++) {
+                    // output rows whose input row i·stride - padding + u lies inside the image
+                    int iFrom = Math.max(0, ceilDiv(padding - u, stride));
+                    int iTo = Math.min(oh - 1, Math.floorDiv(h - 1 + padding - u, stride));
+                    for (int v = 0; v < kw; v++, wi++) {
+                        short[] ds = digits[o][wi];
+                        if (ds.length == 0 || iFrom > iTo) {
+                            continue;
+                        }
+                        int jFrom = Math.max(0, ceilDiv(padding - v, stride));
+                        int jTo = Math.min(ow - 1, Math.floorDiv(w - 1 + padding - v, stride));
+                        if (jFrom > jTo) {
+                            continue;
+                        }
+                        for (short d : ds) {
+                            int shift = d >> 1;
+                            boolean minus = (d & 1) == 1;
+                            for (int i = iFrom; i <= iTo; i++) {
+                                int in = (plane + i * stride - padding + u) * w - padding + v;
+                                int out = i * ow;
+                                if (stride == 1) {
+                                    shiftAdd(acc, (out + jFrom) * batch, xt, (in + jFrom) * batch, (jTo - jFrom + 1) * batch, shift, minus);
+                                } else {
+                                    for (int j = jFrom; j <= jTo; j++) {
+                                        shiftAdd(acc, (out + j) * batch, xt, (in + j * stride) * batch, batch, shift, minus);
                                     }
                                 }
                             }
                         }
                     }
                 }
-                int base = (n * outChannels + o) * oh * ow;
-                float b = bias == null ? 0 : bias[o];
-                for (int p = 0; p < acc.length; p++) {
-                    y[base + p] = acc[p] * outputScale[o] + b;
+            }
+            float b = bias == null ? 0 : bias[o];
+            int positions = oh * ow;
+            for (int n = 0; n < batch; n++) {
+                int base = (n * outChannels + o) * positions;
+                for (int p = 0; p < positions; p++) {
+                    y[base + p] = acc[p * batch + n] * outputScale[o] + b;
                 }
-                operations += digitsPerOutput[o] * acc.length;
+            }
+        });
+        long perPosition = 0;
+        for (long count : digitsPerOutput) {
+            perPosition += count;
+        }
+        operations += perPosition * oh * ow * batch;
+        return y;
+    }
+
+    /** The multiply-free inner loop: shift a run of activations and add (or subtract) it. */
+    private static void shiftAdd(int[] acc, int to, int[] x, int from, int length, int shift, boolean minus) {
+        if (minus) {
+            for (int k = 0; k < length; k++) {
+                acc[to + k] -= x[from + k] << shift;
+            }
+        } else {
+            for (int k = 0; k < length; k++) {
+                acc[to + k] += x[from + k] << shift;
             }
         }
-        return y;
+    }
+
+    /** (batch, rest) to (rest, batch). */
+    private static int[] batchInnermost(int[] x, int batch, int perExample) {
+        if (batch == 1) {
+            return x;
+        }
+        int[] t = new int[x.length];
+        for (int n = 0; n < batch; n++) {
+            for (int i = 0; i < perExample; i++) {
+                t[i * batch + n] = x[n * perExample + i];
+            }
+        }
+        return t;
     }
 
     private static int ceilDiv(int a, int b) {

@@ -27,15 +27,19 @@ public class ShiftAddKernelTest {
 
     @DataProvider
     public Object[][] weights() {
-        return new Object[][] {{NHotQuantizer.spec(4, 2)}, {NHotQuantizer.spec(8, 2)}, {PowerOfTwoQuantizer.spec(4)}, {LsqQuantizer.spec(4)}};
+        // (stride, padding, groups): strided rows, whole padded rows at stride 1, depthwise-style groups
+        return new Object[][] {
+            {NHotQuantizer.spec(4, 2), 2, 0, 1}, {NHotQuantizer.spec(8, 2), 1, 1, 1}, {PowerOfTwoQuantizer.spec(4), 2, 1, 3},
+            {LsqQuantizer.spec(4), 1, 1, 3}, {LsqQuantizer.spec(4), 2, 0, 1}};
     }
 
     @Test(dataProvider = "weights")
-    public void matchesTheFakeQuantizedConvolutionAndTheCostReport(QuantizerSpec weights) {
+    public void matchesTheFakeQuantizedConvolutionAndTheCostReport(QuantizerSpec weights, int stride, int padding, int groups) {
         try (NDManager manager = NDManager.newBaseManager()) {
             manager.getEngine().setRandomSeed(4);
             SequentialBlock net = new SequentialBlock().add(
-                    Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(4).optStride(new Shape(2, 2)).build());
+                    Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(6).optStride(new Shape(stride, stride))
+                            .optPadding(new Shape(padding, padding)).optGroups(groups).build());
             net.initialize(manager, DataType.FLOAT32, INPUT);
             QuantizedNetwork qnet = Quantization.wrap(net, QuantizationConfig.builder().setWeights(weights).optActivations(LsqQuantizer.spec(4)).build());
             NDArray x = manager.randomUniform(0f, 2f, INPUT);
@@ -52,14 +56,14 @@ public class ShiftAddKernelTest {
                 codes[i] = (int) Math.rint(Math.min(15, Math.max(0, xf[i] / step)));
             }
             NDArray w = conv.getWeight().getArray();
-            ShiftAddKernel kernel = new ShiftAddKernel(conv.getWeightQuantizer().codebook(store, w), w.getShape().getShape(), 1, step);
+            ShiftAddKernel kernel = new ShiftAddKernel(conv.getWeightQuantizer().codebook(store, w), w.getShape().getShape(), groups, step);
             float[] bias = conv.getLayer().getParameters().get("bias").getArray().toFloatArray();
-            float[] actual = kernel.conv2d(codes, INPUT.getShape(), 2, 0, bias);
+            float[] actual = kernel.conv2d(codes, INPUT.getShape(), stride, padding, bias);
             Assert.assertEquals(actual.length, expected.length);
             for (int i = 0; i < actual.length; i++) {
                 Assert.assertEquals(actual[i], expected[i], 1e-4f * (1 + Math.abs(expected[i])), "output " + i);
             }
-            // no padding: every position is computed, as the cost report counts (per image)
+            // every output position counts, zero-padded ones included, as in the cost report (per image)
             Assert.assertEquals(kernel.operations(), CostReport.of(qnet).shiftAdds() * INPUT.get(0));
         }
     }

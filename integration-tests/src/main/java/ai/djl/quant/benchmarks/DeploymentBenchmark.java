@@ -47,6 +47,8 @@ public final class DeploymentBenchmark {
 
     private static final Shape EXAMPLE = new Shape(1, 28, 28);
     private static final int[] BATCHES = {1, 32};
+    /** The integer engine's convolutions run on the common fork-join pool plus the calling thread. */
+    private static final int ENGINE_THREADS = java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() + 1;
 
     private DeploymentBenchmark() {}
 
@@ -90,7 +92,7 @@ public final class DeploymentBenchmark {
             runners.add(int8);
             OrtRunner floatBias = new OrtRunner("ONNX Runtime int8 QDQ W8A8 (float bias)", OnnxExporter.toBytes(quantized, EXAMPLE, false), threads);
             runners.add(floatBias);
-            EngineRunner engine = new EngineRunner("integer engine W8A8 (1 thread)", IntegerEngine.compile(quantized, EXAMPLE),
+            EngineRunner engine = new EngineRunner("integer engine W8A8 (" + ENGINE_THREADS + " threads)", IntegerEngine.compile(quantized, EXAMPLE),
                     ModelSize.bytes(quantized));
             runners.add(engine);
 
