@@ -31,6 +31,9 @@ import java.util.Locale;
  *       code, × output positions: a multiplication by an n-hot weight takes at most n shifts and
  *       n−1 additions, by a power of two one shift (quantized layers only; float layers count
  *       their MACs as multiplications instead);
+ *   <li>partial products = MACs × {@link Quantizer#multiplierTerms()}: the shift-adds of a
+ *       fixed-function multiplier, b per b-bit binary weight, n per n-hot weight, 1 per power of
+ *       two, whatever the weight's value (the n-hot paper's accounting; quantized layers only);
  *   <li>storage = weights × index bits ({@code ceil(log2 |levels|)}) / 8, plus 4 bytes per other
  *       stored value (biases, scales).
  * </ul>
@@ -53,6 +56,7 @@ public final class CostReport {
      * @param macs multiply-accumulates per image
      * @param bitOperations BOPs per image
      * @param shiftAdds shift-add operations per image, or -1 for a float layer
+     * @param partialProducts multiplier partial products per image, or -1 for a float layer
      * @param levelTable the learned level tables of the layer, or null
      */
     public record LayerCost(
@@ -67,6 +71,7 @@ public final class CostReport {
             long macs,
             long bitOperations,
             long shiftAdds,
+            long partialProducts,
             float[] levelTable) {}
 
     private final List<LayerCost> layers;
@@ -127,7 +132,7 @@ public final class CostReport {
         long macs = w.size() * positions(layer, w);
         return new LayerCost(
                 path, layer.getClass().getSimpleName(), "fp32", w.size(), 32, 32, 32,
-                4 * w.size() + otherBytes(layer), macs, macs * 32 * 32, -1, null);
+                4 * w.size() + otherBytes(layer), macs, macs * 32 * 32, -1, -1, null);
     }
 
     private static LayerCost quantized(QuantizedLayer layer, String path, ParameterStore store) {
@@ -142,7 +147,7 @@ public final class CostReport {
         return new LayerCost(
                 path, layer.getLayer().getClass().getSimpleName(), layer.describe(), w.size(),
                 wq.getBits(), wq.indexBits(), aBits, storage, macs, macs * wq.getBits() * aBits,
-                digits * positions,
+                digits * positions, macs * wq.multiplierTerms(),
                 wq instanceof LearnedLevelsQuantizer learned ? learned.getLevelTable() : null);
     }
 
@@ -201,21 +206,30 @@ public final class CostReport {
     }
 
     /**
+     * Returns the multiplier partial products per image of the quantized layers.
+     *
+     * @return partial products
+     */
+    public long partialProducts() {
+        return layers.stream().filter(l -> l.partialProducts() >= 0).mapToLong(LayerCost::partialProducts).sum();
+    }
+
+    /**
      * Formats the report as a Markdown table with a total row.
      *
      * @return the table
      */
     public String toTable() {
         StringBuilder sb = new StringBuilder();
-        String format = "| %s | %s | %d | %d/%d | %d | %d | %d | %d | %s |%n";
-        sb.append("| layer | type | weights | W bits/index | A bits | bytes | MACs | BOPs | shift-adds |\n");
-        sb.append("|---|---|---|---|---|---|---|---|---|\n");
+        String format = "| %s | %s | %d | %d/%d | %d | %d | %d | %d | %s | %s |%n";
+        sb.append("| layer | type | weights | W bits/index | A bits | bytes | MACs | BOPs | shift-adds | partial products |\n");
+        sb.append("|---|---|---|---|---|---|---|---|---|---|\n");
         for (LayerCost l : layers) {
             sb.append(String.format(Locale.ROOT, format, l.path(), l.type(), l.weights(), l.weightBits(), l.indexBits(),
-                    l.activationBits(), l.storageBytes(), l.macs(), l.bitOperations(), l.shiftAdds() < 0 ? "—" : Long.toString(l.shiftAdds())));
+                    l.activationBits(), l.storageBytes(), l.macs(), l.bitOperations(), orDash(l.shiftAdds()), orDash(l.partialProducts())));
         }
-        sb.append(String.format(Locale.ROOT, "| total (model %d bytes) | | %d | | | %d | %d | %d | %d |%n",
-                modelBytes, layers.stream().mapToLong(LayerCost::weights).sum(), weightBytes(), macs(), bitOperations(), shiftAdds()));
+        sb.append(String.format(Locale.ROOT, "| total (model %d bytes) | | %d | | | %d | %d | %d | %d | %d |%n",
+                modelBytes, layers.stream().mapToLong(LayerCost::weights).sum(), weightBytes(), macs(), bitOperations(), shiftAdds(), partialProducts()));
         return sb.toString();
     }
 
@@ -229,14 +243,19 @@ public final class CostReport {
         for (int i = 0; i < layers.size(); i++) {
             LayerCost l = layers.get(i);
             sb.append(String.format(Locale.ROOT,
-                    "    {\"path\": \"%s\", \"type\": \"%s\", \"quantization\": \"%s\", \"weights\": %d, \"weightBits\": %d, \"indexBits\": %d, \"activationBits\": %d, \"storageBytes\": %d, \"macs\": %d, \"bops\": %d, \"shiftAdds\": %s%s}%s%n",
+                    "    {\"path\": \"%s\", \"type\": \"%s\", \"quantization\": \"%s\", \"weights\": %d, \"weightBits\": %d, \"indexBits\": %d, \"activationBits\": %d, \"storageBytes\": %d, \"macs\": %d, \"bops\": %d, \"shiftAdds\": %s, \"partialProducts\": %s%s}%s%n",
                     escape(l.path()), l.type(), escape(l.quantization()), l.weights(), l.weightBits(), l.indexBits(), l.activationBits(),
                     l.storageBytes(), l.macs(), l.bitOperations(), l.shiftAdds() < 0 ? "null" : Long.toString(l.shiftAdds()),
+                    l.partialProducts() < 0 ? "null" : Long.toString(l.partialProducts()),
                     l.levelTable() == null ? "" : ", \"levels\": " + java.util.Arrays.toString(l.levelTable()), i + 1 < layers.size() ? "," : ""));
         }
-        sb.append(String.format(Locale.ROOT, "  ],%n  \"total\": {\"modelBytes\": %d, \"weightBytes\": %d, \"macs\": %d, \"bops\": %d, \"shiftAdds\": %d}%n}%n",
-                modelBytes, weightBytes(), macs(), bitOperations(), shiftAdds()));
+        sb.append(String.format(Locale.ROOT, "  ],%n  \"total\": {\"modelBytes\": %d, \"weightBytes\": %d, \"macs\": %d, \"bops\": %d, \"shiftAdds\": %d, \"partialProducts\": %d}%n}%n",
+                modelBytes, weightBytes(), macs(), bitOperations(), shiftAdds(), partialProducts()));
         return sb.toString();
+    }
+
+    private static String orDash(long count) {
+        return count < 0 ? "—" : Long.toString(count);
     }
 
     private static String escape(String s) {

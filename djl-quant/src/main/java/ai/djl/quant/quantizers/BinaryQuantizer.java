@@ -74,6 +74,12 @@ public class BinaryQuantizer extends Quantizer {
         return encode(parameterStore, w, alpha, new float[] {-1f, 1f});
     }
 
+    /** One signed power of two per weight: a single shift. */
+    @Override
+    public int multiplierTerms() {
+        return 1;
+    }
+
     @Override
     public int numLevels() {
         return 2;

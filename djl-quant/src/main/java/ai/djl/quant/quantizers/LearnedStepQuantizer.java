@@ -83,6 +83,11 @@ public abstract class LearnedStepQuantizer extends Quantizer {
     }
 
     @Override
+    public int multiplierTerms() {
+        return levels instanceof NHotLevels nhot ? nhot.hot() : bits;
+    }
+
+    @Override
     public Codebook codebook(ParameterStore parameterStore, NDArray w) {
         NDArray s = positiveStep(parameterStore, w, false).stopGradient();
         int[] ints = levels.levels();

@@ -86,6 +86,15 @@ public final class NHotLevels implements LevelSet {
         return weight;
     }
 
+    /**
+     * Returns n, the most non-zero signed digits of a level.
+     *
+     * @return n
+     */
+    public int hot() {
+        return hot;
+    }
+
     @Override
     public int min() {
         return levels[0];

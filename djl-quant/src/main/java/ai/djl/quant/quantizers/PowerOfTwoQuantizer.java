@@ -123,6 +123,12 @@ public class PowerOfTwoQuantizer extends Quantizer {
         return encode(parameterStore, w, alpha, levels);
     }
 
+    /** One signed power of two per weight: a single shift. */
+    @Override
+    public int multiplierTerms() {
+        return 1;
+    }
+
     @Override
     public int numLevels() {
         int powers = 1 - minExponent();

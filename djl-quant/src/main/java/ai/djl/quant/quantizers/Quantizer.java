@@ -374,6 +374,19 @@ public abstract class Quantizer extends AbstractBlock {
     }
 
     /**
+     * Returns the partial products a fixed-function multiplier spends on one multiplication by a
+     * weight of this quantizer, whatever the weight's value: a b-bit binary multiplier sums b
+     * shifted partial products (the accounting of Sakuma et al. 2021, where an 8-bit multiply is 8
+     * shift-adds and an n-hot one n). {@link #nonZeroDigits} counts the value-dependent digits
+     * instead.
+     *
+     * @return b for a b-bit binary code; overridden by level sets with fewer non-zero digits
+     */
+    public int multiplierTerms() {
+        return bits;
+    }
+
+    /**
      * Returns the hard-quantized weights as integer codes, level tables and scales, for packed
      * storage; {@code decode()} reproduces the deploy-mode output exactly.
      *

@@ -354,6 +354,12 @@ public class ShiftQuantizer extends Quantizer {
         return encode(parameterStore, w, s0, levels);
     }
 
+    /** On the shift grid one signed power of two per weight, a single shift; b on the uniform grid. */
+    @Override
+    public int multiplierTerms() {
+        return grid == Grid.SHIFT ? 1 : bits;
+    }
+
     @Override
     public int numLevels() {
         return 1 << bits; // 2^(bits-1) magnitudes on each side, no zero, for both grids

@@ -11,6 +11,7 @@ import ai.djl.quant.nn.QuantizedNetwork;
 import ai.djl.quant.quantizers.LsqQuantizer;
 import ai.djl.quant.quantizers.NHotLevels;
 import ai.djl.quant.quantizers.NHotQuantizer;
+import ai.djl.quant.quantizers.PowerOfTwoQuantizer;
 import org.testng.Assert;
 import org.testng.annotations.Test;
 
@@ -70,6 +71,21 @@ public class CostReportTest {
             Assert.assertTrue(nhot.weightBytes() < uniform.weightBytes());
             Assert.assertTrue(nhot.shiftAdds() <= 2 * nhot.macs());
             Assert.assertTrue(nhot.shiftAdds() < uniform.shiftAdds(), nhot.shiftAdds() + " vs " + uniform.shiftAdds());
+            // the multiplier's accounting: 8 partial products per 8-bit weight, 2 per n-hot(8,2) one, float layers none
+            long quantizedMacs = uniform.getLayers().stream().filter(l -> l.partialProducts() >= 0).mapToLong(CostReport.LayerCost::macs).sum();
+            Assert.assertEquals(uniform.partialProducts(), 8 * quantizedMacs);
+            Assert.assertEquals(nhot.partialProducts(), 2 * quantizedMacs);
+        }
+    }
+
+    @Test
+    public void aPowerOfTwoWeightIsOnePartialProduct() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Block cnn = TestModels.init(TestModels.smallCnn(), manager);
+            CostReport report = CostReport.of(Quantization.wrap(cnn, QuantizationConfig.builder().setWeights(PowerOfTwoQuantizer.spec(4)).build()));
+            CostReport.LayerCost layer = report.getLayers().get(1);
+            Assert.assertEquals(layer.partialProducts(), layer.macs());
+            Assert.assertTrue(report.toJson().contains("\"partialProducts\": " + report.partialProducts()));
         }
     }
 }

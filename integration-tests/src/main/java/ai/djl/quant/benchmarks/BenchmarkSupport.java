@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 
@@ -80,5 +81,48 @@ final class BenchmarkSupport {
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
         }
         return Files.readString(file, StandardCharsets.UTF_8).trim();
+    }
+
+    /**
+     * Returns field {@code i} of a cached result line, or a dash for a line written before the field
+     * existed.
+     *
+     * @param fields the split line
+     * @param i the index
+     * @return the field
+     */
+    static String field(String[] fields, int i) {
+        return i < fields.length ? fields[i] : "—";
+    }
+
+    /**
+     * Compares an n-hot model with its uniform counterpart, from their cached result fields: score
+     * difference in points, and the relative reductions of weight bytes, shift-adds (NAF digits of
+     * the weights' values) and multiplier partial products (b per b-bit weight, n per n-hot one).
+     *
+     * @param label what is compared
+     * @param nhot the n-hot fields
+     * @param uniform the uniform fields
+     * @param score the index of the score, in percent or as a fraction
+     * @param pointsPerUnit 1 for a score in percent, 100 for a fraction (mAP)
+     * @param weightBytes the index of the weight bytes
+     * @param shiftAdds the index of the shift-adds
+     * @param partialProducts the index of the partial products
+     * @return one line
+     */
+    static String nHotAgainstUniform(String label, String[] nhot, String[] uniform, int score, double pointsPerUnit, int weightBytes,
+            int shiftAdds, int partialProducts) {
+        return String.format(Locale.ROOT, "%s: score %+.2f points, weight bytes %s, shift-adds %s, partial products %s%n", label,
+                pointsPerUnit * (Double.parseDouble(nhot[score]) - Double.parseDouble(uniform[score])), change(nhot, uniform, weightBytes),
+                change(nhot, uniform, shiftAdds), change(nhot, uniform, partialProducts));
+    }
+
+    private static String change(String[] a, String[] b, int i) {
+        String x = field(a, i);
+        String y = field(b, i);
+        if ("—".equals(x) || "—".equals(y)) {
+            return "—";
+        }
+        return String.format(Locale.ROOT, "%+.1f %%", 100 * (Double.parseDouble(x) / Double.parseDouble(y) - 1));
     }
 }

@@ -60,19 +60,22 @@ public final class DetectionBenchmark {
 
         String[] names = {"fp32", "uniform W8A8 (LSQ)", "n-hot(8,2) W+A"};
         StringBuilder table = new StringBuilder(
-                "| model | epochs | mAP@[.5:.95] | mAP@.5 | model bytes | weight bytes | shift-adds / image | BOPs / image | wall s |\n"
-                        + "|---|---|---|---|---|---|---|---|---|\n");
+                "| model | epochs | mAP@[.5:.95] | mAP@.5 | model bytes | weight bytes | shift-adds / image | partial products / image | BOPs / image | wall s |\n"
+                        + "|---|---|---|---|---|---|---|---|---|---|\n");
+        String[][] fields = new String[names.length][];
         for (int v = 0; v < names.length; v++) {
             int variant = v;
             String[] f = BenchmarkSupport.cached(work.resolve("result-" + v + "-e" + stage1 + "-" + stage2 + ".txt"),
                     () -> run(variant, base, epochs, train, test, input, stage1, stage2, work)).split(" ");
             String tuned = v == 0 ? "" : v == 2 ? " +" + stage1 + "+" + stage2 : " +" + (stage1 + stage2);
-            table.append(String.format(Locale.ROOT, "| %s | %d%s | %s | %s | %s | %s | %s | %s | %s |%n", names[v], epochs, tuned,
-                    f[0], f[1], f[2], f[3], f[4], f[5], f[6]));
+            fields[v] = f;
+            table.append(String.format(Locale.ROOT, "| %s | %d%s | %s | %s | %s | %s | %s | %s | %s | %s |%n", names[v], epochs, tuned,
+                    f[0], f[1], f[2], f[3], f[4], BenchmarkSupport.field(f, 7), f[5], f[6]));
         }
         System.out.printf(Locale.ROOT, "%nCenterNet (MobileNetV2), Fashion-MNIST scenes %dx%d: %d train, %d test%n",
                 train.getCanvas(), train.getCanvas(), trainScenes, testScenes);
         System.out.print(table);
+        System.out.print(BenchmarkSupport.nHotAgainstUniform("n-hot(8,2) vs uniform W8A8 (mAP@[.5:.95])", fields[2], fields[1], 0, 100, 3, 4, 7));
     }
 
     private static void trainBase(Checkpoints base, FashionMnistScenes train, Shape input, int epochs, Path work) throws Exception {
@@ -118,8 +121,9 @@ public final class DetectionBenchmark {
             CostReport report = CostReport.of(model.getBlock());
             Files.writeString(work.resolve("cost-" + variant + ".json"), report.toJson());
             System.out.printf(Locale.ROOT, "variant %d: mAP@[.5:.95] %.4f, mAP@.5 %.4f%n%s", variant, r.map(), r.map50(), report.toTable());
-            return String.format(Locale.ROOT, "%.4f %.4f %d %d %s %d %.0f", r.map(), r.map50(), report.modelBytes(), report.weightBytes(),
-                    variant == 0 ? "—" : Long.toString(report.shiftAdds()), report.bitOperations(), seconds);
+            return String.format(Locale.ROOT, "%.4f %.4f %d %d %s %d %.0f %s", r.map(), r.map50(), report.modelBytes(), report.weightBytes(),
+                    variant == 0 ? "—" : Long.toString(report.shiftAdds()), report.bitOperations(), seconds,
+                    variant == 0 ? "—" : Long.toString(report.partialProducts()));
         }
     }
 }

@@ -61,8 +61,9 @@ public final class NHotBenchmark {
 
         String[] names = {"fp32", "uniform W8A8 (LSQ)", "n-hot(8,2) W+A", "uniform W4A4 (LSQ)", "n-hot(4,2) W+A"};
         StringBuilder table = new StringBuilder();
-        table.append("| model | epochs | top-1 % | model bytes | weight bytes | shift-adds / image | BOPs / image | wall s |\n");
-        table.append("|---|---|---|---|---|---|---|---|\n");
+        table.append("| model | epochs | top-1 % | model bytes | weight bytes | shift-adds / image | partial products / image | BOPs / image | wall s |\n");
+        table.append("|---|---|---|---|---|---|---|---|---|\n");
+        String[][] fields = new String[names.length][];
         int epochs = stage1 + stage2;
         List<Charts.Point> bytes = new ArrayList<>();
         List<Charts.Point> shiftAdds = new ArrayList<>();
@@ -75,7 +76,9 @@ public final class NHotBenchmark {
                                     () -> run(variant, names[variant], arch, architecture, base, baseEpochs, train, test, stage1, stage2, work))
                             .split(" ");
             String stages = i == 2 || i == 4 ? stage1 + "+" + stage2 : Integer.toString(epochs);
-            table.append(String.format(Locale.ROOT, "| %s | +%s | %s | %s | %s | %s | %s | %s |%n", names[i], stages, f[0], f[1], f[2], f[3], f[4], f[5]));
+            fields[i] = f;
+            table.append(String.format(Locale.ROOT, "| %s | +%s | %s | %s | %s | %s | %s | %s | %s |%n", names[i], stages, f[0], f[1], f[2], f[3],
+                    BenchmarkSupport.field(f, 6), f[4], f[5]));
             String family = names[i].split("[ (]")[0];
             bytes.add(new Charts.Point(family, names[i], Double.parseDouble(f[1]), Double.parseDouble(f[0])));
             if (!"—".equals(f[3])) {
@@ -87,6 +90,8 @@ public final class NHotBenchmark {
                 work.resolve("accuracy-vs-shiftadds.png"));
         System.out.printf(Locale.ROOT, "%n%s, Fashion-MNIST, full 10k test set; fp32 base %d epochs, then fine-tuning%n", arch, baseEpochs);
         System.out.print(table);
+        System.out.print(BenchmarkSupport.nHotAgainstUniform("n-hot(8,2) vs uniform W8A8", fields[2], fields[1], 0, 1, 2, 3, 6));
+        System.out.print(BenchmarkSupport.nHotAgainstUniform("n-hot(4,2) vs uniform W4A4", fields[4], fields[3], 0, 1, 2, 3, 6));
     }
 
     private static String run(
@@ -122,9 +127,10 @@ public final class NHotBenchmark {
             CostReport report = CostReport.of(model.getBlock());
             Files.writeString(work.resolve("cost-" + variant + ".json"), report.toJson());
             String shiftAdds = variant == 0 ? "—" : Long.toString(report.shiftAdds());
+            String partialProducts = variant == 0 ? "—" : Long.toString(report.partialProducts());
             System.out.printf(Locale.ROOT, "%s: %.2f%%%n%s", name, 100 * accuracy, report.toTable());
-            return String.format(Locale.ROOT, "%.2f %d %d %s %d %.0f%n",
-                    100 * accuracy, report.modelBytes(), report.weightBytes(), shiftAdds, report.bitOperations(), seconds);
+            return String.format(Locale.ROOT, "%.2f %d %d %s %d %.0f %s%n",
+                    100 * accuracy, report.modelBytes(), report.weightBytes(), shiftAdds, report.bitOperations(), seconds, partialProducts);
         }
     }
 }
