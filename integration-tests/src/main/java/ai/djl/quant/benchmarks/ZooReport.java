@@ -1,8 +1,15 @@
 package ai.djl.quant.benchmarks;
 
+import ai.djl.modality.Classifications;
+import ai.djl.modality.cv.Image;
+import ai.djl.modality.cv.output.DetectedObjects;
+import ai.djl.quant.export.CostReport;
 import ai.djl.quant.zoo.ModelCard;
+import ai.djl.quant.zoo.QuantModelZoo;
 import ai.djl.quant.zoo.ZooArtifacts;
 import ai.djl.quant.zoo.ZooVariant;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ZooModel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,13 +17,16 @@ import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
 /**
  * The zoo at a glance: prints the table of every built artifact's card (from the zoo jar) and draws
  * accuracy against model bytes and against shift-adds per image, plus the training curves recorded
- * by the zoo build, as PNG files.
+ * by the zoo build, as PNG files. Then loads every quantized artifact through its Criteria and prints
+ * its cost report's totals (weight bytes, NAF shift-adds, multiplier partial products) with each
+ * n-hot variant against the uniform variant of the same bit width.
  *
  * <p>Arguments: {@code [chartDir=docs/images] [workDir=runs/zoo]}.
  */
@@ -75,5 +85,45 @@ public final class ZooReport {
                     charts.resolve("zoo-training-curves.png"));
         }
         System.out.println("charts written to " + charts.toAbsolutePath());
+        costs();
+    }
+
+    /** Cost totals of the shipped quantized variants, measured on the loaded models. */
+    private static void costs() throws Exception {
+        System.out.println();
+        System.out.println("| model | variant | score | weight bytes | shift-adds / image | partial products / image |");
+        System.out.println("|---|---|---|---|---|---|");
+        Map<String, String[]> fields = new LinkedHashMap<>();
+        for (ZooVariant v : ZooVariant.catalogue()) {
+            Optional<ModelCard> card = ZooArtifacts.classpath().card(v);
+            if (card.isEmpty() || v.isFloat()) {
+                continue;
+            }
+            CostReport report;
+            try (ZooModel<?, ?> model = criteria(v).loadModel()) {
+                report = CostReport.of(model.getBlock());
+            }
+            ModelCard c = card.get();
+            String score = v.isDetector() ? Double.toString(c.map()) : Double.toString(c.accuracy());
+            String[] f = {score, Long.toString(report.weightBytes()), Long.toString(report.shiftAdds()), Long.toString(report.partialProducts())};
+            fields.put(v.artifactId() + "/" + v.name(), f);
+            System.out.printf(Locale.ROOT, "| %s | %s | %s%s | %s | %s | %s |%n", v.artifactId(), v.name(), score,
+                    v.isDetector() ? " mAP" : " %", f[1], f[2], f[3]);
+        }
+        for (ZooVariant v : ZooVariant.catalogue()) {
+            String nhot = v.artifactId() + "/" + v.name();
+            String uniform = nhot.replace("/nhot-", "/uniform-");
+            if ("nhot".equals(v.quantizer()) && fields.containsKey(nhot) && fields.containsKey(uniform)) {
+                System.out.print(BenchmarkSupport.nHotAgainstUniform(nhot + " vs " + uniform, fields.get(nhot), fields.get(uniform), 0,
+                        v.isDetector() ? 100 : 1, 1, 2, 3));
+            }
+        }
+    }
+
+    private static Criteria<?, ?> criteria(ZooVariant v) {
+        Criteria.Builder<?, ?> builder = v.isDetector()
+                ? Criteria.builder().setTypes(Image.class, DetectedObjects.class)
+                : Criteria.builder().setTypes(Image.class, Classifications.class);
+        return builder.optGroupId(QuantModelZoo.GROUP_ID).optArtifactId(v.artifactId()).optFilters(v.filters()).build();
     }
 }
