@@ -21,6 +21,11 @@ import java.util.List;
  * straight-through gradient, and the levels get the exact gradient {@code dL/dL_k = Σ_{i: idx_i =
  * k} dL/dW_q,i} (a gather from the table, whose backward is a scatter-add).
  *
+ * <p>The levels' gradient is scaled by {@code 1/sqrt(weights per table)} (ours, as LSQ scales its
+ * step's): the exact gradient of a level sums the gradients of every weight assigned to it, so
+ * unscaled, SGD moves a level tens of times further per step than any weight, and a ResNet18's
+ * training loss rose epoch after epoch. {@link Builder#optGradientScale(boolean)} turns it off.
+ *
  * <p>Options: per-layer or per-output-channel tables; symmetric tables ({@code 2^(b-1)} learned
  * magnitudes, mirrored); levels constrained to signed powers of two (straight-through on the
  * rounding of {@code log2|L|}). Levels start from Lloyd-Max on the pretrained weights of the
@@ -30,12 +35,14 @@ public class LearnedLevelsQuantizer extends Quantizer {
 
     private final boolean symmetric;
     private final boolean powerOfTwo;
+    private final boolean gradientScale;
     private final Parameter levels;
 
     protected LearnedLevelsQuantizer(Builder builder) {
         super(builder);
         symmetric = builder.symmetric;
         powerOfTwo = builder.powerOfTwo;
+        gradientScale = builder.gradientScale;
         levels =
                 addParameter(
                         Parameter.builder()
@@ -97,6 +104,9 @@ public class LearnedLevelsQuantizer extends Quantizer {
     /** The full, sorted table of levels (rows × 2^b), differentiable with respect to the parameter. */
     private NDArray table(ParameterStore ps, NDArray x, boolean training) {
         NDArray t = ps.getValue(levels, x.getDevice(), training);
+        if (gradientScale) {
+            t = StraightThrough.gradScale(t, 1.0 / Math.sqrt((double) x.size() / rows(x.getShape())));
+        }
         if (symmetric) {
             t = t.flip(1).neg().concat(t, 1);
         }
@@ -184,8 +194,20 @@ public class LearnedLevelsQuantizer extends Quantizer {
 
         private boolean symmetric;
         private boolean powerOfTwo;
+        private boolean gradientScale = true;
 
         Builder() {}
+
+        /**
+         * Scales the levels' gradient by {@code 1/sqrt(weights per table)} (default true).
+         *
+         * @param gradientScale false for the exact, unscaled gradient
+         * @return this builder
+         */
+        public Builder optGradientScale(boolean gradientScale) {
+            this.gradientScale = gradientScale;
+            return this;
+        }
 
         /**
          * Mirrors the table around zero ({@code 2^(b-1)} learned magnitudes).

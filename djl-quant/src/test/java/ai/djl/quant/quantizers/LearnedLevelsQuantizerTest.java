@@ -16,8 +16,17 @@ public class LearnedLevelsQuantizerTest {
 
     @Test
     public void levelsReceiveTheScatterAddedGradient() {
+        levelGradients(false, 1.0);
+    }
+
+    @Test
+    public void levelGradientsAreScaledByOneOverTheRootOfTheTableSize() {
+        levelGradients(true, 1 / Math.sqrt(6)); // one table for the 6 weights
+    }
+
+    private void levelGradients(boolean scaled, double factor) {
         try (NDManager manager = NDManager.newBaseManager()) {
-            LearnedLevelsQuantizer q = LearnedLevelsQuantizer.builder().setBits(2).optPerChannel(false).build();
+            LearnedLevelsQuantizer q = LearnedLevelsQuantizer.builder().setBits(2).optPerChannel(false).optGradientScale(scaled).build();
             NDArray w = manager.create(new float[] {-0.9f, 0.1f, 0.3f, 0.6f, 2f, -0.2f}, new Shape(2, 3));
             // levels deliberately unsorted: the table is sorted in the forward pass
             QuantizerTesting.init(q, manager, w, "levels", 0.5f, -1f, 1f, 0f);
@@ -30,7 +39,11 @@ public class LearnedLevelsQuantizerTest {
                 // nearest of {-1, 0, 0.5, 1}: -0.9->-1, 0.1->0, 0.3->0.5, 0.6->0.5, 2->1, -0.2->0
                 assertClose(y.toFloatArray(), new float[] {-1f, 0f, 0.5f, 0.5f, 1f, 0f});
                 // by hand: level -1 gets 1; 0 gets 2+6; 0.5 gets 3+4; 1 gets 5 (in parameter order 0.5, -1, 1, 0)
-                assertClose(q.getDirectParameters().get("levels").getArray().getGradient().toFloatArray(), new float[] {7f, 1f, 5f, 8f});
+                float[] byHand = {7f, 1f, 5f, 8f};
+                for (int i = 0; i < byHand.length; i++) {
+                    byHand[i] *= (float) factor;
+                }
+                assertClose(q.getDirectParameters().get("levels").getArray().getGradient().toFloatArray(), byHand);
                 assertClose(w.getGradient().toFloatArray(), upstream);
             }
         }
