@@ -37,8 +37,9 @@ public abstract class LearnedStepQuantizer extends Quantizer {
      *
      * <p>Written as {@code clip(x, min·s, max·s) + s·sg(nearest(v) - v)} with {@code v = sg(clip(x, …)/s)}
      * ({@code sg} = stop-gradient): the same value as {@code nearest(clip(x/s))·s} and the LSQ
-     * gradients, but without {@code s^-1} on the autograd path, whose backward ({@code -x/s²}) turned
-     * finite activations into NaN step gradients after a few dozen n-hot steps of a ResNet18.
+     * gradients, but without {@code s^-1} on the autograd path: the form {@code x·s^-1} gave NaN step
+     * gradients (weights' gradients finite) after 68 n-hot steps of a ResNet18, this one none in 190
+     * steps from the same checkpoint.
      *
      * @param x the input
      * @param step the step, broadcastable to {@code x}
