@@ -114,7 +114,9 @@ public final class CostReport {
 
     private static long positions(Block layer, NDArray weight) {
         Shape out = layer.getOutputShapes(layer.getInputShapes())[0];
-        return out.size() / (out.get(0) * weight.getShape().get(0));
+        // a Linear loaded from a DJL checkpoint records its input without the batch axis
+        long examples = out.dimension() > 1 ? out.get(0) : 1;
+        return out.size() / (examples * weight.getShape().get(0));
     }
 
     private static long otherBytes(Block layer) {

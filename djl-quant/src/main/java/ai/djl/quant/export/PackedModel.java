@@ -23,8 +23,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.zip.CRC32;
 import java.util.zip.CheckedOutputStream;
 
@@ -36,7 +39,9 @@ import java.util.zip.CheckedOutputStream;
  * its parameters float.
  *
  * <p>Layout (big-endian): magic {@code DJLQPACK}, version, entry count, then per parameter its
- * name, shape and either float32 data, float16 data or (bits, level tables, scales, packed codes);
+ * name, shape and either float32 data, float16 data, (bits, level tables, scales, packed codes), or
+ * nothing for a quantizer parameter the codebook of its layer already holds (learned level tables,
+ * version 3 on);
  * a CRC-32 of all that ends the file. Writes go to a temporary file renamed into place, so a crash never leaves a
  * half-written model under the final name.
  *
@@ -47,12 +52,13 @@ import java.util.zip.CheckedOutputStream;
 public final class PackedModel {
 
     /** The format version this code writes and reads. */
-    public static final int VERSION = 2;
+    public static final int VERSION = 3;
 
     private static final byte[] MAGIC = "DJLQPACK".getBytes(StandardCharsets.US_ASCII);
     private static final byte FLOAT = 0;
     private static final byte PACKED = 1;
     private static final byte FLOAT16 = 2;
+    private static final byte IN_CODEBOOK = 3;
 
     private PackedModel() {}
 
@@ -80,6 +86,7 @@ public final class PackedModel {
      */
     public static long write(Block block, Path file, boolean halfFloats) throws IOException {
         Map<Parameter, QuantizedLayer> quantized = quantizedWeights(block);
+        Set<Parameter> inCodebooks = inCodebooks(quantized.values());
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
@@ -101,7 +108,9 @@ public final class PackedModel {
                     out.writeLong(d);
                 }
                 QuantizedLayer layer = quantized.get(p);
-                if (layer == null && halfFloats) {
+                if (inCodebooks.contains(p)) {
+                    out.writeByte(IN_CODEBOOK);
+                } else if (layer == null && halfFloats) {
                     out.writeByte(FLOAT16);
                     writeHalfFloats(out, p.getArray().toFloatArray());
                 } else if (layer == null) {
@@ -165,6 +174,8 @@ public final class PackedModel {
             throw new IOException(source + " is corrupt or truncated: its checksum does not match. Write it again.");
         }
         Map<Parameter, QuantizedLayer> quantized = quantizedWeights(block);
+        Set<Parameter> inCodebooks = inCodebooks(quantized.values());
+        Map<QuantizedLayer, Codebook> books = new IdentityHashMap<>();
         Map<String, Parameter> byName = block.getParameters().toMap();
         try {
             int entries = in.readInt();
@@ -190,9 +201,17 @@ public final class PackedModel {
                                     + p.getArray().getShape() + " in the model.");
                 }
                 byte kind = in.readByte();
+                if (kind == IN_CODEBOOK) {
+                    if (!inCodebooks.contains(p)) {
+                        throw new MalformedModelException(source + ": parameter " + name
+                                + " is stored with a codebook in the file but not in this model; wrap the model as it was when packed.");
+                    }
+                    continue; // set from its layer's codebook below
+                }
+                Codebook book = kind == PACKED ? readCodebook(in) : null;
                 float[] values =
                         switch (kind) {
-                            case PACKED -> readCodebook(in).decode();
+                            case PACKED -> book.decode();
                             case FLOAT16 -> readHalfFloats(in);
                             case FLOAT -> readFloats(in);
                             default -> throw new MalformedModelException(
@@ -206,10 +225,23 @@ public final class PackedModel {
                 QuantizedLayer layer = quantized.get(p);
                 if (layer != null) {
                     layer.setPrequantizedWeights(kind == PACKED);
+                    if (book != null) {
+                        books.put(layer, book);
+                    }
                 }
             }
         } catch (EOFException e) {
             throw new IOException(source + " is truncated.", e);
+        }
+        for (QuantizedLayer layer : quantized.values()) {
+            if (!layer.getWeightQuantizer().codebookParameters().isEmpty()) {
+                Codebook book = books.get(layer);
+                if (book == null) {
+                    throw new MalformedModelException(source + ": the weights of a layer with " + layer.getWeightQuantizer().describe()
+                            + " are not packed in the file, so its level tables are missing.");
+                }
+                layer.getWeightQuantizer().restoreFromCodebook(book);
+            }
         }
         if (block instanceof QuantizedNetwork network) {
             for (Quantizer q : network.getQuantizers()) {
@@ -239,6 +271,14 @@ public final class PackedModel {
             }
         }
         return map;
+    }
+
+    private static Set<Parameter> inCodebooks(Collection<QuantizedLayer> layers) {
+        Set<Parameter> set = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (QuantizedLayer layer : layers) {
+            set.addAll(layer.getWeightQuantizer().codebookParameters());
+        }
+        return set;
     }
 
     private static void writeHalfFloats(DataOutputStream out, float[] values) throws IOException {

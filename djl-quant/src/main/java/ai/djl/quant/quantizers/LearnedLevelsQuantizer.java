@@ -104,7 +104,8 @@ public class LearnedLevelsQuantizer extends Quantizer {
     /** The full, sorted table of levels (rows × 2^b), differentiable with respect to the parameter. */
     private NDArray table(ParameterStore ps, NDArray x, boolean training) {
         NDArray t = ps.getValue(levels, x.getDevice(), training);
-        if (gradientScale) {
+        if (gradientScale && training) {
+            // only when training: x·g + sg(x - x·g) may move a value by an ulp
             t = StraightThrough.gradScale(t, 1.0 / Math.sqrt((double) x.size() / rows(x.getShape())));
         }
         if (symmetric) {
@@ -156,6 +157,32 @@ public class LearnedLevelsQuantizer extends Quantizer {
         float[] normalised = quantizeHard(parameterStore, w.stopGradient()).toFloatArray();
         int tableRows = (int) table.getShape().get(0);
         return Codebook.of(normalised, table.toFloatArray(), tableRows, new float[] {1f}, (int) w.getShape().get(0));
+    }
+
+    /** The level tables: the codebook holds them (sorted, snapped, mirrored when symmetric). */
+    @Override
+    public List<Parameter> codebookParameters() {
+        return List.of(levels);
+    }
+
+    /**
+     * Restores the tables from the codebook's sorted full tables: as they are, or their upper
+     * (positive) halves when symmetric. Sorting, snapping and mirroring are idempotent, so the
+     * restored quantizer computes what the written one did.
+     *
+     * @param book the codebook
+     */
+    @Override
+    public void restoreFromCodebook(Codebook book) {
+        float[] full = book.levels();
+        int rows = book.tableRows();
+        int k = full.length / rows;
+        int stored = tableSize();
+        float[] values = new float[rows * stored];
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(full, r * k + (k - stored), values, r * stored, stored);
+        }
+        levels.getArray().set(values);
     }
 
     /**

@@ -387,6 +387,23 @@ public abstract class Quantizer extends AbstractBlock {
     }
 
     /**
+     * Returns the parameters whose values the weight {@link #codebook} already carries, so that a
+     * packed file stores them once; {@link #restoreFromCodebook} sets them back on loading.
+     *
+     * @return none by default
+     */
+    public List<Parameter> codebookParameters() {
+        return List.of();
+    }
+
+    /**
+     * Sets the {@link #codebookParameters()} from a codebook read back from a packed file.
+     *
+     * @param book the codebook this quantizer wrote for its weights
+     */
+    public void restoreFromCodebook(Codebook book) {}
+
+    /**
      * Returns the hard-quantized weights as integer codes, level tables and scales, for packed
      * storage; {@code decode()} reproduces the deploy-mode output exactly.
      *

@@ -1,5 +1,6 @@
 package ai.djl.quant.export;
 
+import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
@@ -12,6 +13,8 @@ import ai.djl.quant.quantizers.LsqQuantizer;
 import ai.djl.quant.quantizers.NHotLevels;
 import ai.djl.quant.quantizers.NHotQuantizer;
 import ai.djl.quant.quantizers.PowerOfTwoQuantizer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.testng.Assert;
 import org.testng.annotations.Test;
 
@@ -75,6 +78,26 @@ public class CostReportTest {
             long quantizedMacs = uniform.getLayers().stream().filter(l -> l.partialProducts() >= 0).mapToLong(CostReport.LayerCost::macs).sum();
             Assert.assertEquals(uniform.partialProducts(), 8 * quantizedMacs);
             Assert.assertEquals(nhot.partialProducts(), 2 * quantizedMacs);
+        }
+    }
+
+    @Test
+    public void aModelLoadedFromACheckpointCostsWhatItDidWhenSaved() throws Exception {
+        Path dir = Files.createTempDirectory("cost");
+        CostReport saved;
+        try (Model model = Model.newInstance("cnn")) {
+            model.setBlock(TestModels.smallCnn());
+            TestModels.init(model.getBlock(), model.getNDManager());
+            saved = CostReport.of(model.getBlock());
+            model.save(dir, "cnn");
+        }
+        try (Model model = Model.newInstance("cnn")) {
+            model.setBlock(TestModels.smallCnn());
+            model.load(dir, "cnn");
+            CostReport loaded = CostReport.of(model.getBlock());
+            // the classifier (a Linear) included: DJL restores its input shape without the batch axis
+            Assert.assertEquals(loaded.macs(), saved.macs());
+            Assert.assertEquals(loaded.bitOperations(), saved.bitOperations());
         }
     }
 

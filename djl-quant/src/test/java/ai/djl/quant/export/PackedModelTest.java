@@ -15,11 +15,14 @@ import ai.djl.quant.quantizers.LearnedLevelsQuantizer;
 import ai.djl.quant.quantizers.LsqQuantizer;
 import ai.djl.quant.quantizers.NHotQuantizer;
 import ai.djl.quant.quantizers.PowerOfTwoQuantizer;
+import ai.djl.quant.quantizers.QuantizerSpec;
 import ai.djl.quant.quantizers.ShiftQuantizer;
 import ai.djl.training.ParameterStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import org.testng.Assert;
 import org.testng.annotations.DataProvider;
@@ -85,6 +88,39 @@ public class PackedModelTest {
             NDArray in = model.getNDManager().create(x, TestModels.INPUT);
             float[] actual = qnet.forward(new ParameterStore(model.getNDManager(), false), new NDList(in), false).head().toFloatArray();
             Assert.assertEquals(actual, expected);
+        }
+    }
+
+    @DataProvider
+    public Object[][] learnedTables() {
+        return new Object[][] {{false}, {true}};
+    }
+
+    @Test(dataProvider = "learnedTables")
+    public void learnedLevelTablesAreStoredOnceAndRestored(boolean symmetric) throws Exception {
+        QuantizerSpec weights = QuantizerSpec.of("learned", 3,
+                (role, b) -> LearnedLevelsQuantizer.builder().setBits(b).optSymmetric(symmetric).optRole(role).build());
+        QuantizationConfig config = QuantizationConfig.builder().setWeights(weights).build();
+        Path file = Files.createTempDirectory("packed").resolve("model.djlq");
+        List<float[]> written = new ArrayList<>();
+        try (Model model = Model.newInstance("m")) {
+            prepare(model, config, input());
+            QuantizedNetwork qnet = (QuantizedNetwork) model.getBlock();
+            PackedModel.write(qnet, file);
+            for (QuantizedLayer layer : qnet.getQuantizedLayers()) {
+                written.add(((LearnedLevelsQuantizer) layer.getWeightQuantizer()).getLevelTable());
+            }
+        }
+        try (Model model = Model.newInstance("m")) {
+            model.setBlock(TestModels.smallCnn());
+            TestModels.init(model.getBlock(), model.getNDManager());
+            QuantizedNetwork qnet = Quantization.wrap(model.getBlock(), config);
+            PackedModel.read(qnet, file);
+            for (int i = 0; i < written.size(); i++) {
+                // Lloyd-Max tables are sorted (magnitudes ascending when symmetric): restored exactly
+                Assert.assertEquals(((LearnedLevelsQuantizer) qnet.getQuantizedLayers().get(i).getWeightQuantizer()).getLevelTable(),
+                        written.get(i), "layer " + i);
+            }
         }
     }
 
