@@ -178,6 +178,7 @@ public abstract class QuantizedLayer extends AbstractBlock {
      */
     public void setPrequantizedWeights(boolean prequantized) {
         this.prequantizedWeights = prequantized;
+        weightQuantizer.setPrequantizedInputs(prequantized);
     }
 
     /**

@@ -91,6 +91,29 @@ public class PackedModelTest {
         }
     }
 
+    @Test
+    public void loadedShiftWeightsAreEncodedAsTheyAreNotQuantizedAgain() throws Exception {
+        // the shift quantizer standardises by the weights' own moments: re-quantizing its hard values
+        // is not the identity, so an export of a loaded model must take the loaded values as codes
+        QuantizationConfig config = QuantizationConfig.builder().setWeights(ShiftQuantizer.shiftSpec(3)).build();
+        Path file = Files.createTempDirectory("packed").resolve("model.djlq");
+        try (Model model = Model.newInstance("m")) {
+            prepare(model, config, input());
+            PackedModel.write((QuantizedNetwork) model.getBlock(), file);
+        }
+        try (Model model = Model.newInstance("m")) {
+            model.setBlock(TestModels.smallCnn());
+            TestModels.init(model.getBlock(), model.getNDManager());
+            QuantizedNetwork qnet = Quantization.wrap(model.getBlock(), config);
+            PackedModel.read(qnet, file);
+            ParameterStore store = new ParameterStore(model.getNDManager(), false);
+            for (QuantizedLayer layer : qnet.getQuantizedLayers()) {
+                NDArray w = layer.getWeight().getArray();
+                Assert.assertEquals(layer.getWeightQuantizer().codebook(store, w).decode(), w.toFloatArray());
+            }
+        }
+    }
+
     @DataProvider
     public Object[][] learnedTables() {
         return new Object[][] {{false}, {true}};
