@@ -9,7 +9,8 @@ import java.util.OptionalInt;
 
 /**
  * A pure-Java inference engine for quantized models, lowered by {@link ModelLowering}: a
- * convolution or linear layer whose input is quantized on a uniform grid and whose weights are
+ * convolution or linear layer whose input is quantized on a grid of integer levels (uniform or
+ * n-hot) and whose weights are
  * integers times a channel scale (uniform, power-of-two, shift, n-hot) runs in {@link
  * ShiftAddKernel} with integer shifts and additions only and int32 accumulation, the scales applied
  * once per output; everything else (float layers such as the first convolution and the classifier,
@@ -233,15 +234,19 @@ public final class IntegerEngine {
         }
 
         @Override
-        public Value quantize(Value x, Quantizer.UniformGrid grid) {
+        public boolean runsLevelSets() {
+            // n-hot activation levels are integers too: the kernels only need the codes
+            return true;
+        }
+
+        @Override
+        public Value quantize(Value x, Quantizer.IntegerGrid grid) {
             int out = tensors;
             return add(x.shape(), grid.scale(), (env, batch) -> {
                 float[] in = env[x.id()].floats();
                 int[] codes = new int[in.length];
                 for (int i = 0; i < codes.length; i++) {
-                    // as the quantizer: round half to even of x/s, clipped to the grid
-                    double v = Math.rint(in[i] / grid.scale());
-                    codes[i] = (int) Math.max(grid.min(), Math.min(grid.max(), v));
+                    codes[i] = grid.code(in[i]);
                 }
                 env[out] = new Tensor(null, codes, grid.scale());
             });

@@ -69,13 +69,23 @@ public interface LoweringTarget<T> {
     T batchNorm(T x, BatchNormValues bn);
 
     /**
-     * Fake quantization on a uniform grid: {@code clip(round(x/s), min, max)·s}.
+     * Fake quantization on a grid of integer levels: {@code m·s}, {@code m} the level nearest to
+     * {@code clip(x/s, min, max)}.
      *
      * @param x the input
-     * @param grid the grid
+     * @param grid the grid (uniform unless {@link #runsLevelSets()})
      * @return the output (an integer tensor with scale {@code s}, for targets that keep integers)
      */
-    T quantize(T x, Quantizer.UniformGrid grid);
+    T quantize(T x, Quantizer.IntegerGrid grid);
+
+    /**
+     * Returns whether {@link #quantize} accepts non-uniform level sets such as n-hot levels.
+     *
+     * @return false for targets that only express uniform grids (ONNX QuantizeLinear)
+     */
+    default boolean runsLevelSets() {
+        return false;
+    }
 
     /**
      * A 2-D convolution with bias.

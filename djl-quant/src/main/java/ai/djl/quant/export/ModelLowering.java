@@ -178,10 +178,16 @@ public final class ModelLowering<T> {
             }
             Quantizer input = quantized.getInputQuantizer();
             if (input != null) {
-                Quantizer.UniformGrid grid = input.uniformGrid(store).orElseThrow(() -> new UnsupportedOperationException(path
-                        + ": the input quantizer " + input.describe() + " is not a per-tensor uniform grid, so"
+                Quantizer.IntegerGrid grid = input.integerGrid(store).orElseThrow(() -> new UnsupportedOperationException(path
+                        + ": the input quantizer " + input.describe() + " is not a per-tensor grid of integer levels, so"
                         + " QuantizeLinear and integer kernels cannot express it; wrap this model without that"
                         + " activation quantizer to export it."));
+                if (!grid.isUniform() && !target.runsLevelSets()) {
+                    throw new UnsupportedOperationException(path + ": the input quantizer " + input.describe()
+                            + " rounds to non-uniform levels, which QuantizeLinear cannot express; run the model in"
+                            + " IntegerEngine (it computes on these levels) or wrap it with uniform activations to"
+                            + " export it to ONNX.");
+                }
                 x = target.quantize(x, grid);
             }
         }

@@ -161,9 +161,9 @@ public class ChannelBalancedQuantizer extends Quantizer {
     }
 
     @Override
-    public Optional<UniformGrid> uniformGrid(ParameterStore ps) {
+    public Optional<IntegerGrid> integerGrid(ParameterStore ps) {
         NDArray step = ps.getValue(clip, clip.getArray().getDevice(), false).div(qp());
-        return step.size() == 1 ? Optional.of(new UniformGrid(step.toFloatArray()[0], qn(), qp())) : Optional.empty();
+        return step.size() == 1 ? Optional.of(new IntegerGrid(step.toFloatArray()[0], levels)) : Optional.empty();
     }
 
     /**

@@ -177,12 +177,12 @@ public abstract class LearnedStepQuantizer extends Quantizer {
     }
 
     @Override
-    public Optional<UniformGrid> uniformGrid(ParameterStore parameterStore) {
-        if (perChannel || !(levels instanceof UniformLevels)) {
+    public Optional<IntegerGrid> integerGrid(ParameterStore parameterStore) {
+        if (perChannel) {
             return Optional.empty();
         }
         NDArray s = parameterStore.getValue(step, step.getArray().getDevice(), false).abs().add(1e-8f);
-        return Optional.of(new UniformGrid(s.toFloatArray()[0], qn(), qp()));
+        return Optional.of(new IntegerGrid(s.toFloatArray()[0], levels));
     }
 
     @Override

@@ -57,6 +57,14 @@ public interface LevelSet {
     NDArray round(NDArray v);
 
     /**
+     * Rounds one value to the nearest level, exactly as {@link #round(NDArray)} does in float.
+     *
+     * @param v a value already clipped to {@code [min, max]}
+     * @return the level
+     */
+    int round(float v);
+
+    /**
      * Returns a short description for summaries.
      *
      * @return e.g. {@code "uniform[-8,7]"}

@@ -123,6 +123,11 @@ public final class NHotLevels implements LevelSet {
     }
 
     @Override
+    public int round(float v) {
+        return (int) table[(int) Math.floor((v - min()) * 2)];
+    }
+
+    @Override
     public String describe() {
         return "nhot(b=" + bits + ",n=" + hot + (signed ? "" : ",unsigned") + ")";
     }

@@ -96,22 +96,76 @@ public abstract class Quantizer extends AbstractBlock {
     }
 
     /**
-     * A per-tensor uniform grid as ONNX's {@code QuantizeLinear} expresses it (zero point 0):
-     * {@code Q(x) = clip(round_half_even(x / scale), min, max) · scale}.
+     * A per-tensor grid of integer levels with one scale (zero point 0): {@code Q(x) = m·s} with
+     * {@code m} the level nearest to {@code clip(x/s, min, max)}. Uniform levels (every integer of
+     * the range, rounding half to even) are what ONNX's {@code QuantizeLinear} expresses; n-hot
+     * levels are a subset of those integers, so integer kernels run them as well.
      *
-     * @param scale the step
-     * @param min the lowest integer level
-     * @param max the highest integer level
+     * @param scale the step s
+     * @param levels the integer levels m
      */
-    public record UniformGrid(float scale, int min, int max) {}
+    public record IntegerGrid(float scale, LevelSet levels) {
+
+        /**
+         * A uniform grid: every integer from {@code min} to {@code max}.
+         *
+         * @param scale the step
+         * @param min the lowest level
+         * @param max the highest level
+         * @return the grid
+         */
+        public static IntegerGrid uniform(float scale, int min, int max) {
+            return new IntegerGrid(scale, new UniformLevels(min, max));
+        }
+
+        /**
+         * Returns the lowest level.
+         *
+         * @return the minimum
+         */
+        public int min() {
+            return levels.min();
+        }
+
+        /**
+         * Returns the highest level.
+         *
+         * @return the maximum
+         */
+        public int max() {
+            return levels.max();
+        }
+
+        /**
+         * Returns whether every integer of {@code [min, max]} is a level.
+         *
+         * @return true for a uniform grid
+         */
+        public boolean isUniform() {
+            return levels instanceof UniformLevels;
+        }
+
+        /**
+         * Returns the level of one value, computed as the quantizer's deploy mode computes it (in
+         * float: divide, clip, round to the nearest level).
+         *
+         * @param x the value
+         * @return the level m
+         */
+        public int code(float x) {
+            float v = Math.max(levels.min(), Math.min(levels.max(), x / scale));
+            return levels.round(v);
+        }
+    }
 
     /**
-     * Returns this quantizer's deploy-mode function as a per-tensor uniform grid, when it is one.
+     * Returns this quantizer's deploy-mode function as a per-tensor grid of integer levels, when it
+     * is one.
      *
      * @param parameterStore the parameter store
-     * @return the grid, or empty when the levels are not uniform or the scale is per channel
+     * @return the grid, or empty when the scale is per channel or the levels are not integers
      */
-    public Optional<UniformGrid> uniformGrid(ParameterStore parameterStore) {
+    public Optional<IntegerGrid> integerGrid(ParameterStore parameterStore) {
         return Optional.empty();
     }
 

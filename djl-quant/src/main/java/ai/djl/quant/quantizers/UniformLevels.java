@@ -39,6 +39,11 @@ public record UniformLevels(int min, int max) implements LevelSet {
     }
 
     @Override
+    public int round(float v) {
+        return (int) Math.rint(v);
+    }
+
+    @Override
     public String describe() {
         return "uniform[" + min + "," + max + "]";
     }

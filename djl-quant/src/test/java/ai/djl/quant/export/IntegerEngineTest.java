@@ -17,9 +17,16 @@ import org.testng.annotations.Test;
 
 public class IntegerEngineTest {
 
+    private static final QuantizationConfig NHOT_WEIGHTS_AND_ACTIVATIONS =
+            QuantizationConfig.builder().setWeights(NHotQuantizer.spec(8, 2)).optActivations(NHotQuantizer.spec(8, 2)).build();
+
     @DataProvider
     public Object[][] configs() {
-        return ExportTesting.configs();
+        Object[][] shared = ExportTesting.configs();
+        Object[][] all = java.util.Arrays.copyOf(shared, shared.length + 1);
+        // n-hot activation levels are not a uniform grid: ONNX refuses them, the engine runs them
+        all[shared.length] = new Object[] {"n-hot(8,2) W + A", NHOT_WEIGHTS_AND_ACTIVATIONS};
+        return all;
     }
 
     @Test(dataProvider = "configs")
@@ -42,6 +49,7 @@ public class IntegerEngineTest {
             {QuantizationConfig.builder().setWeights(LsqQuantizer.spec(4)).optActivations(LsqQuantizer.spec(4)).build()},
             {QuantizationConfig.builder().setWeights(ShiftQuantizer.shiftSpec(3)).optActivations(LsqQuantizer.spec(8)).build()},
             {QuantizationConfig.builder().setWeights(NHotQuantizer.spec(8, 2)).optActivations(LsqQuantizer.spec(8)).build()},
+            {NHOT_WEIGHTS_AND_ACTIVATIONS},
         };
     }
 

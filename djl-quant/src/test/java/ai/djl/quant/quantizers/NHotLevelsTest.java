@@ -84,6 +84,8 @@ public class NHotLevelsTest {
                 }
                 Assert.assertEquals(Math.abs(rounded[i] - v[i]), best, 1e-4, "value " + v[i] + " -> " + rounded[i]);
                 Assert.assertTrue(java.util.Arrays.binarySearch(levels, (int) rounded[i]) >= 0);
+                // the integer engine rounds one value at a time: it must agree everywhere
+                Assert.assertEquals(set.round(v[i]), (int) rounded[i], "scalar rounding of " + v[i]);
             }
         }
     }

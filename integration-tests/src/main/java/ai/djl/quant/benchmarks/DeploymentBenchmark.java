@@ -41,9 +41,10 @@ import java.util.Optional;
  * integer layers into QLinearConv) and with float biases (exact, dequantized float convolutions).
  *
  * <p>Arguments: {@code [architectures=resnet18,mobilenetv2] [threads=2] [parityImages=10000]
- * [engineParityImages=2000] [zooEngineParityImages=engineParityImages]}: the integer engine is the
- * slowest runner, so its parity on the zoo's variants can be checked on fewer images than on the
- * W8A8 model.
+ * [engineParityImages=2000] [zooEngineParityImages=engineParityImages] [parts=all|zoo]}: the
+ * integer engine is the slowest runner, so its parity on the zoo's variants can be checked on fewer
+ * images than on the W8A8 model; {@code zoo} checks only the zoo variants' parity (no latency), e.g.
+ * while another job holds the cores.
  */
 public final class DeploymentBenchmark {
 
@@ -60,15 +61,28 @@ public final class DeploymentBenchmark {
         int parityImages = args.length > 2 ? Integer.parseInt(args[2]) : 10000;
         int engineParityImages = args.length > 3 ? Integer.parseInt(args[3]) : 2000;
         int zooEngineParityImages = args.length > 4 ? Integer.parseInt(args[4]) : engineParityImages;
+        boolean zooOnly = args.length > 5 && "zoo".equals(args[5]);
         FashionMnistDataset test = FashionMnistDataset.testSet(100);
         FashionMnistDataset train = FashionMnistDataset.trainingSet(128);
         for (String arch : archs) {
-            run(arch, threads, test, train, parityImages, engineParityImages, zooEngineParityImages);
+            if (!zooOnly) {
+                run(arch, threads, test, train, parityImages, engineParityImages);
+            }
+            try (Model model = Model.newInstance(arch)) {
+                System.out.printf(Locale.ROOT, "%n== %s zoo variants: parity vs their fake-quantized model ==%n", arch);
+                System.out.println("| runner | images | same top-1 | max |logit difference| |");
+                System.out.println("|---|---|---|---|");
+                for (ZooVariant v : ZooVariant.catalogue()) {
+                    if (v.artifactId().equals(arch) && !v.isFloat()) {
+                        zooParity(v, model.getNDManager(), test, parityImages, zooEngineParityImages, threads);
+                    }
+                }
+            }
         }
     }
 
     private static void run(String arch, int threads, FashionMnistDataset test, FashionMnistDataset train, int parityImages,
-            int engineParityImages, int zooEngineParityImages) throws Exception {
+            int engineParityImages) throws Exception {
         ZooVariant fp32 = new ZooVariant(arch, "fp32", 32, 32, ZooVariant.FASHION_MNIST);
         try (Model model = Model.newInstance(arch)) {
             NDManager manager = model.getNDManager();
@@ -122,11 +136,6 @@ public final class DeploymentBenchmark {
             parity(reference, int8, test, parityImages);
             parity(reference, floatBias, test, parityImages);
             parity(reference, engine, test, Math.min(engineParityImages, parityImages));
-            for (ZooVariant v : ZooVariant.catalogue()) {
-                if (v.artifactId().equals(arch) && !v.isFloat()) {
-                    zooParity(v, manager, test, parityImages, zooEngineParityImages, threads);
-                }
-            }
             for (Runner r : runners) {
                 r.close();
             }

@@ -136,7 +136,7 @@ public final class OnnxExporter implements LoweringTarget<String> {
     }
 
     @Override
-    public String quantize(String x, Quantizer.UniformGrid grid) {
+    public String quantize(String x, Quantizer.IntegerGrid grid) {
         int type;
         int low;
         int high;
