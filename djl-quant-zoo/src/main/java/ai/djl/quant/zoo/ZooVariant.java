@@ -12,6 +12,7 @@ import ai.djl.quant.quantizers.ShiftQuantizer;
 import ai.djl.quant.zoo.cv.CenterNet;
 import ai.djl.quant.zoo.cv.MobileNetV2;
 import ai.djl.quant.zoo.cv.ResNet18;
+import ai.djl.repository.zoo.Criteria;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -141,6 +142,17 @@ public record ZooVariant(String artifactId, String quantizer, int weightBits, in
      */
     public String resourceDirectory() {
         return "ai/djl/quant/zoo/" + artifactId + "/" + name() + "/";
+    }
+
+    /**
+     * Starts a Criteria that selects exactly this variant from the {@link QuantModelZoo}; the
+     * caller sets the input/output types ({@code Image → Classifications} or {@code Image →
+     * DetectedObjects}) and any arguments.
+     *
+     * @return the builder with group, artifact and filters set
+     */
+    public Criteria.Builder<?, ?> criteria() {
+        return Criteria.builder().optGroupId(QuantModelZoo.GROUP_ID).optArtifactId(artifactId).optFilters(filters());
     }
 
     /**

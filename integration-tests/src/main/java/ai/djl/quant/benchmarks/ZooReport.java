@@ -5,7 +5,6 @@ import ai.djl.modality.cv.Image;
 import ai.djl.modality.cv.output.DetectedObjects;
 import ai.djl.quant.export.CostReport;
 import ai.djl.quant.zoo.ModelCard;
-import ai.djl.quant.zoo.QuantModelZoo;
 import ai.djl.quant.zoo.ZooArtifacts;
 import ai.djl.quant.zoo.ZooVariant;
 import ai.djl.repository.zoo.Criteria;
@@ -121,9 +120,7 @@ public final class ZooReport {
     }
 
     private static Criteria<?, ?> criteria(ZooVariant v) {
-        Criteria.Builder<?, ?> builder = v.isDetector()
-                ? Criteria.builder().setTypes(Image.class, DetectedObjects.class)
-                : Criteria.builder().setTypes(Image.class, Classifications.class);
-        return builder.optGroupId(QuantModelZoo.GROUP_ID).optArtifactId(v.artifactId()).optFilters(v.filters()).build();
+        return v.isDetector() ? v.criteria().setTypes(Image.class, DetectedObjects.class).build()
+                : v.criteria().setTypes(Image.class, Classifications.class).build();
     }
 }

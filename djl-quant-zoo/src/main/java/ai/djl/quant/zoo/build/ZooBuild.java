@@ -21,7 +21,6 @@ import ai.djl.quant.training.LambdaScheduleListener;
 import ai.djl.quant.training.NHotRecipe;
 import ai.djl.quant.training.ShiftRecipe;
 import ai.djl.quant.zoo.ModelCard;
-import ai.djl.quant.zoo.QuantModelZoo;
 import ai.djl.quant.zoo.ZooArtifacts;
 import ai.djl.quant.zoo.ZooEvaluation;
 import ai.djl.quant.zoo.ZooModelLoader;
@@ -218,11 +217,7 @@ public final class ZooBuild {
     }
 
     private static Criteria.Builder<?, ?> criteria(ZooVariant variant, Path artifactRoot) {
-        return Criteria.builder()
-                .optGroupId(QuantModelZoo.GROUP_ID)
-                .optArtifactId(variant.artifactId())
-                .optFilters(variant.filters())
-                .optArgument(ZooModelLoader.ARTIFACT_DIRECTORY, artifactRoot.toString());
+        return variant.criteria().optArgument(ZooModelLoader.ARTIFACT_DIRECTORY, artifactRoot.toString());
     }
 
     private long evaluateClassifier(ZooVariant variant, Path artifactRoot, FashionMnistDataset test) throws Exception {
