@@ -1,13 +1,20 @@
 package ai.djl.quant;
 
+import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
+import ai.djl.nn.ParallelBlock;
 import ai.djl.quant.nn.BlockTree;
 import ai.djl.quant.nn.LayerInfo;
+import ai.djl.quant.nn.ParallelJoin;
 import ai.djl.quant.nn.QuantizedLayer;
 import ai.djl.quant.nn.QuantizedNetwork;
+import ai.djl.quant.nn.QuantizedSum;
 import ai.djl.quant.quantizers.Quantizer;
 import ai.djl.quant.quantizers.QuantizerRole;
+import ai.djl.quant.quantizers.QuantizerSpec;
+import ai.djl.util.Pair;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +28,8 @@ import java.util.Map;
  * }</pre>
  */
 public final class Quantization {
+
+    private static final String ROOT = "<root>";
 
     private Quantization() {}
 
@@ -93,6 +102,32 @@ public final class Quantization {
             }
             quantized.add(decorator);
         }
-        return new QuantizedNetwork(network, quantized);
+        List<QuantizedSum> sums = config.getSums() == null ? List.of() : wrapSums(network, config.getSums());
+        if (!sums.isEmpty() && sums.get(0).getPath().equals(ROOT)) {
+            network = sums.get(0); // the root itself was a residual sum
+        }
+        return new QuantizedNetwork(network, quantized, sums);
+    }
+
+    /** Replaces every sum-joined ParallelBlock, innermost first, by a {@link QuantizedSum}. */
+    private static List<QuantizedSum> wrapSums(Block root, QuantizerSpec spec) {
+        List<Pair<String, ParallelBlock>> parallels = BlockTree.findParallelBlocks(root);
+        List<QuantizedSum> sums = new ArrayList<>();
+        try (NDManager probe = NDManager.newBaseManager()) {
+            for (int i = parallels.size() - 1; i >= 0; i--) {
+                String path = parallels.get(i).getKey();
+                ParallelBlock parallel = parallels.get(i).getValue();
+                if (parallel.getChildren().size() < 2 || ParallelJoin.of(parallel, probe) != ParallelJoin.SUM) {
+                    continue;
+                }
+                QuantizedSum sum = new QuantizedSum(parallel, spec, path.isEmpty() ? ROOT : path);
+                if (!path.isEmpty()) {
+                    BlockTree.replace(root, path, sum);
+                }
+                sums.add(sum);
+            }
+        }
+        Collections.reverse(sums); // forward order
+        return sums;
     }
 }

@@ -27,6 +27,7 @@ public final class QuantizationConfig {
 
     private final QuantizerSpec weights;
     private final QuantizerSpec activations;
+    private final QuantizerSpec sums;
     private final LayerSelector scope;
     private final boolean keepFirstFloat;
     private final boolean keepLastFloat;
@@ -35,6 +36,7 @@ public final class QuantizationConfig {
     private QuantizationConfig(Builder builder) {
         this.weights = Objects.requireNonNull(builder.weights, "setWeights is required");
         this.activations = builder.activations;
+        this.sums = builder.sums;
         this.scope = builder.scope;
         this.keepFirstFloat = builder.keepFirstFloat;
         this.keepLastFloat = builder.keepLastFloat;
@@ -116,6 +118,15 @@ public final class QuantizationConfig {
         return activations;
     }
 
+    /**
+     * Returns the quantizer of residual sums' operands and results.
+     *
+     * @return the spec, or null when sums stay float
+     */
+    public QuantizerSpec getSums() {
+        return sums;
+    }
+
     @Override
     public String toString() {
         return "QuantizationConfig{weights="
@@ -130,6 +141,7 @@ public final class QuantizationConfig {
                 + keepLastFloat
                 + ", rules="
                 + rules
+                + (sums == null ? "" : ", sums=" + sums)
                 + '}';
     }
 
@@ -138,6 +150,7 @@ public final class QuantizationConfig {
 
         private QuantizerSpec weights;
         private QuantizerSpec activations;
+        private QuantizerSpec sums;
         private LayerSelector scope = LayerSelector.all();
         private boolean keepFirstFloat;
         private boolean keepLastFloat;
@@ -165,6 +178,21 @@ public final class QuantizationConfig {
          */
         public Builder optActivations(QuantizerSpec activations) {
             this.activations = activations;
+            return this;
+        }
+
+        /**
+         * Also quantizes every residual sum (a {@code ParallelBlock} whose join adds its
+         * branches): each branch output and the sum, {@code y = Q(Σ_i Q_i(f_i(x)))}, with signed
+         * per-tensor quantizers of this spec. Off by default. With 8-bit sums every tensor of a
+         * residual unit is integer, so integer runtimes run the whole unit on integers (ONNX
+         * Runtime: QLinearConv for every convolution and QLinearAdd for the sum).
+         *
+         * @param sums e.g. {@code LsqQuantizer.spec(8)}
+         * @return this builder
+         */
+        public Builder optSums(QuantizerSpec sums) {
+            this.sums = sums;
             return this;
         }
 

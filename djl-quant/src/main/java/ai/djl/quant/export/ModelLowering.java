@@ -1,10 +1,7 @@
 package ai.djl.quant.export;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.LambdaBlock;
 import ai.djl.nn.ParallelBlock;
@@ -14,8 +11,10 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.quant.export.LoweringTarget.BatchNormValues;
 import ai.djl.quant.export.LoweringTarget.ConvGeometry;
+import ai.djl.quant.nn.ParallelJoin;
 import ai.djl.quant.nn.QuantizedLayer;
 import ai.djl.quant.nn.QuantizedNetwork;
+import ai.djl.quant.nn.QuantizedSum;
 import ai.djl.quant.quantizers.Codebook;
 import ai.djl.quant.quantizers.Quantizer;
 import ai.djl.training.ParameterStore;
@@ -24,7 +23,6 @@ import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.function.Function;
 
 /**
  * Lowers an initialized DJL model, float or wrapped, to the operations of a {@link LoweringTarget}
@@ -94,6 +92,15 @@ public final class ModelLowering<T> {
             }
             return x;
         }
+        if (block instanceof QuantizedSum sum) {
+            List<T> operands = new ArrayList<>();
+            List<Pair<String, Block>> children = sum.getChildren().stream().toList();
+            for (int i = 0; i < sum.getBranches().size(); i++) {
+                T y = walk(children.get(i).getValue(), path + "/" + children.get(i).getKey(), x);
+                operands.add(quantize(y, sum.getOperandQuantizer(i), path));
+            }
+            return quantize(target.sum(operands), sum.getOutputQuantizer(), path);
+        }
         if (block instanceof ParallelBlock parallel) {
             List<T> outputs = new ArrayList<>();
             for (Pair<String, Block> child : parallel.getChildren()) {
@@ -128,31 +135,17 @@ public final class ModelLowering<T> {
         return block instanceof Conv2d || (block instanceof QuantizedLayer q && q.getLayer() instanceof Conv2d);
     }
 
-    /** Recognises the join of a ParallelBlock by evaluating it on small random tensors. */
+    /** Lowers the join of a ParallelBlock: a sum or a channel concatenation. */
     private T join(ParallelBlock parallel, String path, List<T> outputs) {
         if (outputs.size() == 1) {
             return outputs.get(0);
         }
-        Function<List<NDList>, NDList> function = field(ParallelBlock.class, "function", parallel);
-        List<NDList> probe = new ArrayList<>();
-        NDList parts = new NDList();
-        NDArray sum = null;
-        for (int i = 0; i < outputs.size(); i++) {
-            NDArray a = manager.randomNormal(new Shape(2, 3, 2, 2));
-            probe.add(new NDList(a));
-            parts.add(a);
-            sum = sum == null ? a : sum.add(a);
-        }
-        NDArray result = function.apply(probe).singletonOrThrow();
-        if (result.getShape().equals(sum.getShape()) && result.allClose(sum, 1e-5, 1e-6, false)) {
-            return target.sum(outputs);
-        }
-        NDArray concat = NDArrays.concat(parts, 1);
-        if (result.getShape().equals(concat.getShape()) && result.allClose(concat, 0, 0, false)) {
-            return target.concat(outputs);
-        }
-        throw new UnsupportedOperationException(path + ": the ParallelBlock's join is neither a sum nor a"
-                + " concatenation along axis 1, so it has no export.");
+        return switch (ParallelJoin.of(parallel, manager)) {
+            case SUM -> target.sum(outputs);
+            case CONCAT -> target.concat(outputs);
+            case OTHER -> throw new UnsupportedOperationException(path + ": the ParallelBlock's join is neither a sum nor a"
+                    + " concatenation along axis 1, so it has no export.");
+        };
     }
 
     private static BatchNormValues values(BatchNorm bn) {
@@ -170,25 +163,10 @@ public final class ModelLowering<T> {
         QuantizedLayer quantized = block instanceof QuantizedLayer q ? q : null;
         Block layer = quantized != null ? quantized.getLayer() : block;
         if (quantized != null) {
-            for (Quantizer q : quantized.getQuantizers()) {
-                if (!q.isCalibrated()) {
-                    throw new IllegalStateException(path + ": the quantizer " + q.describe()
-                            + " is not calibrated; run a forward pass or load a trained model before exporting.");
-                }
-            }
+            requireCalibrated(quantized.getWeightQuantizer(), path);
             Quantizer input = quantized.getInputQuantizer();
             if (input != null) {
-                Quantizer.IntegerGrid grid = input.integerGrid(store).orElseThrow(() -> new UnsupportedOperationException(path
-                        + ": the input quantizer " + input.describe() + " is not a per-tensor grid of integer levels, so"
-                        + " QuantizeLinear and integer kernels cannot express it; wrap this model without that"
-                        + " activation quantizer to export it."));
-                if (!grid.isUniform() && !target.runsLevelSets()) {
-                    throw new UnsupportedOperationException(path + ": the input quantizer " + input.describe()
-                            + " rounds to non-uniform levels, which QuantizeLinear cannot express; run the model in"
-                            + " IntegerEngine (it computes on these levels) or wrap it with uniform activations to"
-                            + " export it to ONNX.");
-                }
-                x = target.quantize(x, grid);
+                x = quantize(x, input, path);
             }
         }
         NDArray w = layer.getParameters().get("weight").getArray();
@@ -215,6 +193,29 @@ public final class ModelLowering<T> {
             return target.conv(x, weights, bias, geometry);
         }
         return target.linear(x, weights, bias);
+    }
+
+    /** Quantizes an activation on the quantizer's per-tensor grid of integer levels. */
+    private T quantize(T x, Quantizer quantizer, String path) {
+        requireCalibrated(quantizer, path);
+        Quantizer.IntegerGrid grid = quantizer.integerGrid(store).orElseThrow(() -> new UnsupportedOperationException(path
+                + ": the activation quantizer " + quantizer.describe() + " is not a per-tensor grid of integer levels,"
+                + " so QuantizeLinear and integer kernels cannot express it; wrap this model without that"
+                + " activation quantizer to export it."));
+        if (!grid.isUniform() && !target.runsLevelSets()) {
+            throw new UnsupportedOperationException(path + ": the activation quantizer " + quantizer.describe()
+                    + " rounds to non-uniform levels, which QuantizeLinear cannot express; run the model in"
+                    + " IntegerEngine (it computes on these levels) or wrap it with uniform activations to"
+                    + " export it to ONNX.");
+        }
+        return target.quantize(x, grid);
+    }
+
+    private static void requireCalibrated(Quantizer q, String path) {
+        if (!q.isCalibrated()) {
+            throw new IllegalStateException(path + ": the quantizer " + q.describe()
+                    + " is not calibrated; run a forward pass or load a trained model before exporting.");
+        }
     }
 
     private static float[] filled(int n, float value) {

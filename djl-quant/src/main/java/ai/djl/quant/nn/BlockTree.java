@@ -4,6 +4,7 @@ import ai.djl.nn.AbstractBaseBlock;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Block;
 import ai.djl.nn.BlockList;
+import ai.djl.nn.ParallelBlock;
 import ai.djl.util.Pair;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
@@ -65,6 +66,27 @@ public final class BlockTree {
         }
         for (Pair<String, Block> child : block.getChildren()) {
             collect(child.getValue(), join(path, child.getKey()), out);
+        }
+    }
+
+    /**
+     * Finds the ParallelBlocks in depth-first order (a block before the blocks inside it).
+     *
+     * @param root the root block
+     * @return the blocks with their paths
+     */
+    public static List<Pair<String, ParallelBlock>> findParallelBlocks(Block root) {
+        List<Pair<String, ParallelBlock>> found = new ArrayList<>();
+        collectParallel(root, "", found);
+        return found;
+    }
+
+    private static void collectParallel(Block block, String path, List<Pair<String, ParallelBlock>> out) {
+        if (block instanceof ParallelBlock parallel) {
+            out.add(new Pair<>(path, parallel));
+        }
+        for (Pair<String, Block> child : block.getChildren()) {
+            collectParallel(child.getValue(), join(path, child.getKey()), out);
         }
     }
 

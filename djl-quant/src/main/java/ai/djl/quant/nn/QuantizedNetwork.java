@@ -34,6 +34,7 @@ public class QuantizedNetwork extends AbstractBlock {
 
     private final Block network;
     private final List<QuantizedLayer> layers;
+    private final List<QuantizedSum> sums;
 
     /**
      * Creates the root over an already rewritten network.
@@ -41,11 +42,23 @@ public class QuantizedNetwork extends AbstractBlock {
      * @param network the rewritten network
      * @param layers its quantized layers, in forward order
      */
-    @SuppressWarnings("this-escape")
     public QuantizedNetwork(Block network, List<QuantizedLayer> layers) {
+        this(network, layers, List.of());
+    }
+
+    /**
+     * Creates the root over an already rewritten network with quantized residual sums.
+     *
+     * @param network the rewritten network
+     * @param layers its quantized layers, in forward order
+     * @param sums its quantized sums
+     */
+    @SuppressWarnings("this-escape")
+    public QuantizedNetwork(Block network, List<QuantizedLayer> layers, List<QuantizedSum> sums) {
         super(VERSION);
         this.network = addChildBlock("network", network);
         this.layers = List.copyOf(layers);
+        this.sums = List.copyOf(sums);
         if (network.isInitialized()) {
             beforeInitialize(network.getInputShapes());
         }
@@ -83,11 +96,20 @@ public class QuantizedNetwork extends AbstractBlock {
     @Override
     protected void saveMetadata(DataOutputStream os) throws IOException {
         saveInputShapes(os);
-        os.writeInt(layers.size());
-        for (QuantizedLayer layer : layers) {
-            os.writeUTF(layer.getPath());
-            os.writeUTF(layer.describe());
+        List<Pair<String, String>> manifest = manifest();
+        os.writeInt(manifest.size());
+        for (Pair<String, String> entry : manifest) {
+            os.writeUTF(entry.getKey());
+            os.writeUTF(entry.getValue());
         }
+    }
+
+    /** Each quantized layer's path and quantizers, then each quantized sum's. */
+    private List<Pair<String, String>> manifest() {
+        List<Pair<String, String>> list = new ArrayList<>();
+        layers.forEach(l -> list.add(new Pair<>(l.getPath(), l.describe())));
+        sums.forEach(s -> list.add(new Pair<>(s.getPath(), s.describe())));
+        return list;
     }
 
     @Override
@@ -111,37 +133,38 @@ public class QuantizedNetwork extends AbstractBlock {
     }
 
     private void checkManifest(List<Pair<String, String>> saved) throws MalformedModelException {
-        for (int i = 0; i < Math.max(saved.size(), layers.size()); i++) {
+        List<Pair<String, String>> mine = manifest();
+        for (int i = 0; i < Math.max(saved.size(), mine.size()); i++) {
             Pair<String, String> file = i < saved.size() ? saved.get(i) : null;
-            QuantizedLayer mine = i < layers.size() ? layers.get(i) : null;
+            Pair<String, String> own = i < mine.size() ? mine.get(i) : null;
             if (file == null) {
                 throw new MalformedModelException(
                         "Layer "
-                                + mine.getPath()
+                                + own.getKey()
                                 + " is quantized by the configuration ("
-                                + mine.describe()
+                                + own.getValue()
                                 + ") but is float in the saved model.");
             }
-            if (mine == null || !mine.getPath().equals(file.getKey())) {
+            if (own == null || !own.getKey().equals(file.getKey())) {
                 throw new MalformedModelException(
                         "Layer "
                                 + file.getKey()
                                 + " is quantized in the saved model ("
                                 + file.getValue()
                                 + ") but "
-                                + (mine == null
+                                + (own == null
                                         ? "the configuration quantizes no layer after it."
-                                        : "the configuration quantizes " + mine.getPath() + " instead.")
+                                        : "the configuration quantizes " + own.getKey() + " instead.")
                                 + " Wrap the model with the configuration it was saved with.");
             }
-            if (!mine.describe().equals(file.getValue())) {
+            if (!own.getValue().equals(file.getValue())) {
                 throw new MalformedModelException(
                         "Layer "
                                 + file.getKey()
                                 + " was saved as "
                                 + file.getValue()
                                 + " but the configuration gives "
-                                + mine.describe()
+                                + own.getValue()
                                 + ". Wrap the model with the configuration it was saved with.");
             }
         }
@@ -166,14 +189,26 @@ public class QuantizedNetwork extends AbstractBlock {
     }
 
     /**
+     * Returns the quantized residual sums.
+     *
+     * @return the sums (empty unless the configuration quantizes sums)
+     */
+    public List<QuantizedSum> getQuantizedSums() {
+        return sums;
+    }
+
+    /**
      * Returns every quantizer of the model.
      *
-     * @return the quantizers, weight before input per layer
+     * @return the quantizers, weight before input per layer, then the sums'
      */
     public List<Quantizer> getQuantizers() {
         List<Quantizer> list = new ArrayList<>();
         for (QuantizedLayer layer : layers) {
             list.addAll(layer.getQuantizers());
+        }
+        for (QuantizedSum sum : sums) {
+            list.addAll(sum.getQuantizers());
         }
         return Collections.unmodifiableList(list);
     }
@@ -231,6 +266,9 @@ public class QuantizedNetwork extends AbstractBlock {
                             layer.describe()));
         }
         sb.append(layers.size()).append(" quantized layers");
+        if (!sums.isEmpty()) {
+            sb.append(", ").append(sums.size()).append(" quantized sums (").append(sums.get(0).describe()).append(')');
+        }
         return sb.toString();
     }
 }

@@ -66,7 +66,7 @@ public abstract class Quantizer extends AbstractBlock {
         super(VERSION);
         this.bits = checkBits(builder.bits, builder.minBits(), getClass().getSimpleName());
         this.role = builder.role;
-        this.signed = builder.signed == null ? builder.role == QuantizerRole.WEIGHT : builder.signed;
+        this.signed = builder.signed == null ? builder.role != QuantizerRole.ACTIVATION : builder.signed;
         this.perChannel =
                 builder.perChannel == null ? builder.role == QuantizerRole.WEIGHT : builder.perChannel;
     }

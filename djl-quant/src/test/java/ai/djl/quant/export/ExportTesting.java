@@ -83,6 +83,8 @@ public final class ExportTesting {
         return new Object[][] {
             {"float", null},
             {"LSQ W8A8", QuantizationConfig.builder().setWeights(LsqQuantizer.spec(8)).optActivations(LsqQuantizer.spec(8)).build()},
+            {"LSQ W8A8 + 8-bit sums", QuantizationConfig.builder().setWeights(LsqQuantizer.spec(8)).optActivations(LsqQuantizer.spec(8))
+                    .optSums(LsqQuantizer.spec(8)).build()},
             {"LSQ W4A4", QuantizationConfig.builder().setWeights(LsqQuantizer.spec(4)).optActivations(LsqQuantizer.spec(4)).build()},
             {"shift s=3 + LSQ A4", QuantizationConfig.builder().setWeights(ShiftQuantizer.shiftSpec(3)).optActivations(LsqQuantizer.spec(4)).build()},
             {"power-of-two W4", QuantizationConfig.builder().setWeights(PowerOfTwoQuantizer.spec(4)).build()},

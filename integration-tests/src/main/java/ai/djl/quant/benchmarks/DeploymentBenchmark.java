@@ -15,6 +15,7 @@ import ai.djl.quant.export.PackedModel;
 import ai.djl.quant.export.onnx.OnnxExporter;
 import ai.djl.quant.nn.QuantizedNetwork;
 import ai.djl.quant.quantizers.LsqQuantizer;
+import ai.djl.quant.quantizers.QuantizerSpec;
 import ai.djl.quant.zoo.ModelCard;
 import ai.djl.quant.zoo.ZooArtifacts;
 import ai.djl.quant.zoo.ZooVariant;
@@ -37,8 +38,10 @@ import java.util.Optional;
  * IntegerEngine}; plus every quantized zoo variant ONNX and the engine can express. Prints latency
  * per batch (median of timed runs after warm-up) as ratios to DJL fp32, model bytes, and top-1
  * agreement with the fake-quantized model on the first {@code parityImages} test images with the
- * largest logit difference. ONNX models are exported twice: with int32 biases (ONNX Runtime fuses the
- * integer layers into QLinearConv) and with float biases (exact, dequantized float convolutions).
+ * largest logit difference. The W8A8 model is exported in the three {@link OnnxExporter.Form forms}:
+ * int32 biases (ONNX Runtime fuses the layers whose output is quantized again into QLinearConv),
+ * float biases (exact, dequantized float convolutions), and fast (integer where fused, float weights
+ * elsewhere).
  *
  * <p>Arguments: {@code [architectures=resnet18,mobilenetv2] [threads=2] [parityImages=10000]
  * [engineParityImages=2000] [zooEngineParityImages=engineParityImages] [parts=all|zoo]}: the
@@ -92,23 +95,29 @@ public final class DeploymentBenchmark {
             System.out.printf(Locale.ROOT, "%n== %s (%s), %d threads ==%n", arch,
                     trained ? "zoo fp32 base" : "no zoo base built: untrained weights, latency only", threads);
 
-            Block w8a8 = fp32.newFloatBlock();
-            w8a8.initialize(manager, DataType.FLOAT32, new Shape(1).addAll(EXAMPLE));
-            load(fp32, w8a8);
-            QuantizedNetwork quantized = Quantization.wrap(w8a8, QuantizationConfig.builder()
-                    .setWeights(LsqQuantizer.spec(8)).optActivations(LsqQuantizer.spec(8))
-                    .optKeepFirstFloat(true).optKeepLastFloat(true).build());
-            calibrate(quantized, manager, train);
-            quantized.setDeployMode(true);
+            QuantizedNetwork quantized = w8a8(fp32, manager, train, null);
+            // the same with residual sums quantized too: every tensor of a residual unit is integer
+            QuantizedNetwork withSums = w8a8(fp32, manager, train, LsqQuantizer.spec(8));
 
             List<Runner> runners = new ArrayList<>();
             runners.add(new DjlRunner("DJL PyTorch fp32", base, manager, ModelSize.bytes(base)));
             runners.add(new DjlRunner("DJL PyTorch fake-quant W8A8", quantized, manager, ModelSize.bytes(quantized)));
-            runners.add(new OrtRunner("ONNX Runtime fp32", OnnxExporter.toBytes(base, EXAMPLE, false), threads));
-            OrtRunner int8 = new OrtRunner("ONNX Runtime int8 QDQ W8A8 (int32 bias)", OnnxExporter.toBytes(quantized, EXAMPLE, true), threads);
+            runners.add(new OrtRunner("ONNX Runtime fp32", OnnxExporter.toBytes(base, EXAMPLE, OnnxExporter.Form.EXACT), threads));
+            OrtRunner int8 = new OrtRunner("ONNX Runtime int8 QDQ W8A8 (int32 bias)", OnnxExporter.toBytes(quantized, EXAMPLE, OnnxExporter.Form.INTEGER), threads);
             runners.add(int8);
-            OrtRunner floatBias = new OrtRunner("ONNX Runtime int8 QDQ W8A8 (float bias)", OnnxExporter.toBytes(quantized, EXAMPLE, false), threads);
+            OrtRunner floatBias = new OrtRunner("ONNX Runtime int8 QDQ W8A8 (float bias)", OnnxExporter.toBytes(quantized, EXAMPLE, OnnxExporter.Form.EXACT), threads);
             runners.add(floatBias);
+            OrtRunner fast = new OrtRunner("ONNX Runtime int8 QDQ W8A8 (fast: float weights where not fused)",
+                    OnnxExporter.toBytes(quantized, EXAMPLE, OnnxExporter.Form.FAST), threads);
+            runners.add(fast);
+            DjlRunner sumsReference = new DjlRunner("DJL PyTorch fake-quant W8A8 + 8-bit sums", withSums, manager, ModelSize.bytes(withSums));
+            runners.add(sumsReference);
+            OrtRunner sumsInt8 = new OrtRunner("ONNX Runtime int8 QDQ W8A8 + 8-bit sums (int32 bias)",
+                    OnnxExporter.toBytes(withSums, EXAMPLE, OnnxExporter.Form.INTEGER), threads);
+            runners.add(sumsInt8);
+            OrtRunner sumsFast = new OrtRunner("ONNX Runtime int8 QDQ W8A8 + 8-bit sums (fast)",
+                    OnnxExporter.toBytes(withSums, EXAMPLE, OnnxExporter.Form.FAST), threads);
+            runners.add(sumsFast);
             EngineRunner engine = new EngineRunner("integer engine W8A8 (" + ENGINE_THREADS + " threads)", IntegerEngine.compile(quantized, EXAMPLE),
                     ModelSize.bytes(quantized));
             runners.add(engine);
@@ -135,11 +144,47 @@ public final class DeploymentBenchmark {
             Runner reference = runners.get(1);
             parity(reference, int8, test, parityImages);
             parity(reference, floatBias, test, parityImages);
+            parity(reference, fast, test, parityImages);
             parity(reference, engine, test, Math.min(engineParityImages, parityImages));
+            parity(sumsReference, sumsInt8, test, parityImages);
+            parity(sumsReference, sumsFast, test, parityImages);
+            System.out.println("| model | images | top-1 % |");
+            System.out.println("|---|---|---|");
+            for (Runner r : List.of(runners.get(0), reference, sumsReference)) {
+                accuracy(r, test, parityImages);
+            }
             for (Runner r : runners) {
                 r.close();
             }
         }
+    }
+
+    /** A W8A8 model made from the fp32 base (first and last layer float), calibrated on one batch. */
+    private static QuantizedNetwork w8a8(ZooVariant fp32, NDManager manager, FashionMnistDataset train, QuantizerSpec sums) throws Exception {
+        Block block = fp32.newFloatBlock();
+        block.initialize(manager, DataType.FLOAT32, new Shape(1).addAll(EXAMPLE));
+        load(fp32, block);
+        QuantizedNetwork quantized = Quantization.wrap(block, QuantizationConfig.builder()
+                .setWeights(LsqQuantizer.spec(8)).optActivations(LsqQuantizer.spec(8)).optSums(sums)
+                .optKeepFirstFloat(true).optKeepLastFloat(true).build());
+        calibrate(quantized, manager, train);
+        quantized.setDeployMode(true);
+        return quantized;
+    }
+
+    private static void accuracy(Runner model, FashionMnistDataset test, int images) throws Exception {
+        int correct = 0;
+        for (int from = 0; from < images; from += 100) {
+            int n = Math.min(100, images - from);
+            float[] logits = model.run(images(test, from, n), n);
+            int classes = logits.length / n;
+            for (int i = 0; i < n; i++) {
+                if (argMax(logits, i * classes, classes) == test.getLabel(from + i)) {
+                    correct++;
+                }
+            }
+        }
+        System.out.printf(Locale.ROOT, "| %s | %d | %.2f |%n", model.name(), images, 100.0 * correct / images);
     }
 
     private static void zooParity(ZooVariant v, NDManager manager, FashionMnistDataset test, int images, int engineImages, int threads)
@@ -152,7 +197,7 @@ public final class DeploymentBenchmark {
         String name = v.artifactId() + "/" + v.name();
         Runner djl = new DjlRunner("DJL fake-quant " + name, block, manager, ModelSize.bytes(block));
         try {
-            parity(djl, new OrtRunner("ONNX Runtime " + name, OnnxExporter.toBytes(block, EXAMPLE, true), threads), test, images);
+            parity(djl, new OrtRunner("ONNX Runtime " + name, OnnxExporter.toBytes(block, EXAMPLE, OnnxExporter.Form.INTEGER), threads), test, images);
         } catch (UnsupportedOperationException e) {
             System.out.println("| ONNX Runtime " + name + " | refused: " + e.getMessage() + " | | |");
         }

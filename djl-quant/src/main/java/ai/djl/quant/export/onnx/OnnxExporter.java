@@ -13,8 +13,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalInt;
+import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Exports an initialized DJL model, float or wrapped, to ONNX (opset 21) for ONNX Runtime, through
@@ -34,18 +39,51 @@ import java.util.OptionalInt;
  */
 public final class OnnxExporter implements LoweringTarget<String> {
 
-    private final OnnxGraph graph = new OnnxGraph();
-    private final boolean integerBias;
-    /** The scale of every full-range (fusable) quantized activation tensor, by name. */
-    private final java.util.Map<String, Float> activationScales = new java.util.HashMap<>();
+    /** How quantized layers store their weights and biases. */
+    public enum Form {
+        /**
+         * Integer weights, float biases: the outputs equal the fake-quantized model's up to float
+         * rounding, but ONNX Runtime dequantizes the weights on every run and convolves in float.
+         */
+        EXACT,
+        /**
+         * Integer weights, and int32 biases on the accumulator grid {@code s_input·s_weight[c]}
+         * where input and weights are integer: ONNX Runtime runs the layers whose output is
+         * quantized again as integer convolutions (QLinearConv). The bias rounding moves each bias
+         * by at most half a grid unit, which can flip a following activation's rounding.
+         */
+        INTEGER,
+        /**
+         * {@link #INTEGER} for the layers ONNX Runtime can fuse (integer input on a full 8-bit grid,
+         * output quantized again, through a ReLU at most); every other quantized layer (before a
+         * residual sum, before a narrow grid, at the output) stores its exact dequantized weights
+         * and bias as float, so that ONNX Runtime runs it with its fast float kernels instead of
+         * dequantizing weights on every run. The fastest form, and a larger file.
+         */
+        FAST
+    }
 
-    private OnnxExporter(boolean integerBias) {
-        this.integerBias = integerBias;
+    private final OnnxGraph graph = new OnnxGraph();
+    private final Form form;
+    /** The scale of every full-range (fusable) quantized activation tensor, by name. */
+    private final Map<String, Float> activationScales = new HashMap<>();
+    /** For each tensor computed from a deferred layer's output through ReLU/ReLU6: that output. */
+    private final Map<String, String> layerOutputOf = new HashMap<>();
+    /** The deferred layer outputs that are quantized again on a full-range grid. */
+    private final Set<String> requantized = new HashSet<>();
+    private final List<DeferredLayer> deferred = new ArrayList<>();
+
+    /** A layer of the {@link Form#FAST} form whose weights are stored once the graph is known. */
+    private record DeferredLayer(int position, String input, String output, LayerWeights weights, float[] bias, String weightName,
+            String biasName) {}
+
+    private OnnxExporter(Form form) {
+        this.form = form;
     }
 
     /**
      * Writes the model as an ONNX file (atomically), integer layers with int32 biases so that ONNX
-     * Runtime runs them as integer convolutions (see {@link #toBytes(Block, Shape, boolean)}).
+     * Runtime runs them as integer convolutions ({@link Form#INTEGER}).
      *
      * @param block an initialized model (wrapped models: calibrated or loaded)
      * @param inputShape the shape of one input example, without the batch axis, e.g. (1, 28, 28)
@@ -55,7 +93,22 @@ public final class OnnxExporter implements LoweringTarget<String> {
      * @throws UnsupportedOperationException when a layer has no ONNX form, naming its path
      */
     public static long export(Block block, Shape inputShape, Path file) throws IOException {
-        byte[] model = toBytes(block, inputShape, true);
+        return export(block, inputShape, Form.INTEGER, file);
+    }
+
+    /**
+     * Writes the model as an ONNX file (atomically) in the given form.
+     *
+     * @param block an initialized model (wrapped models: calibrated or loaded)
+     * @param inputShape the shape of one input example, without the batch axis
+     * @param form how quantized layers store weights and biases
+     * @param file the target
+     * @return the file size in bytes
+     * @throws IOException when writing fails
+     * @throws UnsupportedOperationException when a layer has no ONNX form, naming its path
+     */
+    public static long export(Block block, Shape inputShape, Form form, Path file) throws IOException {
+        byte[] model = toBytes(block, inputShape, form);
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
@@ -71,21 +124,15 @@ public final class OnnxExporter implements LoweringTarget<String> {
     /**
      * Encodes the model as ONNX bytes; the input is named {@code input}, with a symbolic batch axis.
      *
-     * <p>With {@code integerBias}, the bias of a layer with integer input and weights is stored as
-     * int32 on the accumulator grid {@code s_input·s_weight[c]}, the form int8 runtimes need to run
-     * the layer as one integer convolution (ONNX Runtime's QLinearConv); the rounding moves each
-     * bias by at most half a grid unit, which can flip a following activation's rounding. Without
-     * it, biases stay float: the outputs equal the fake-quantized model's up to float rounding,
-     * but the runtime dequantizes and convolves in float.
-     *
      * @param block an initialized model
      * @param inputShape the shape of one example, without the batch axis
-     * @param integerBias whether biases of integer layers are stored as int32
+     * @param form how quantized layers store weights and biases
      * @return the ONNX {@code ModelProto}
      */
-    public static byte[] toBytes(Block block, Shape inputShape, boolean integerBias) {
-        OnnxExporter exporter = new OnnxExporter(integerBias);
+    public static byte[] toBytes(Block block, Shape inputShape, Form form) {
+        OnnxExporter exporter = new OnnxExporter(form);
         String output = ModelLowering.lower(block, exporter, "input");
+        exporter.storeDeferredWeights();
         long[] in = new long[inputShape.dimension() + 1];
         in[0] = -1;
         System.arraycopy(inputShape.getShape(), 0, in, 1, inputShape.dimension());
@@ -96,12 +143,21 @@ public final class OnnxExporter implements LoweringTarget<String> {
 
     @Override
     public String relu(String x) {
-        return graph.node("Relu", "relu", List.of(x));
+        return follows(x, graph.node("Relu", "relu", List.of(x)));
     }
 
     @Override
     public String relu6(String x) {
-        return graph.node("Clip", "relu6", List.of(x, scalar("zero", 0), scalar("six", 6)));
+        return follows(x, graph.node("Clip", "relu6", List.of(x, scalar("zero", 0), scalar("six", 6))));
+    }
+
+    /** Records that {@code y}, an activation of {@code x}, still carries x's layer output. */
+    private String follows(String x, String y) {
+        String layer = layerOutputOf.get(x);
+        if (layer != null) {
+            layerOutputOf.put(y, layer);
+        }
+        return y;
     }
 
     @Override
@@ -154,6 +210,9 @@ public final class OnnxExporter implements LoweringTarget<String> {
             high = Short.MAX_VALUE;
         }
         boolean narrow = grid.min() > low || grid.max() < high;
+        if (!narrow && layerOutputOf.containsKey(x)) {
+            requantized.add(layerOutputOf.get(x));
+        }
         if (narrow) {
             x = graph.node("Clip", "clip", List.of(x, scalar("lo", grid.min() * grid.scale()), scalar("hi", grid.max() * grid.scale())));
         }
@@ -172,37 +231,76 @@ public final class OnnxExporter implements LoweringTarget<String> {
     @Override
     public String conv(String x, LayerWeights weights, float[] bias, ConvGeometry g) {
         long[] p = g.padding();
-        return graph.node("Conv", "conv", inputs(x, weights, bias),
+        return layer(x, weights, bias, inputs -> graph.node("Conv", "conv", inputs,
                 Attribute.ints("kernel_shape", g.kernel()),
                 Attribute.ints("strides", g.stride()),
                 Attribute.ints("pads", p[0], p[1], p[0], p[1]),
                 Attribute.ints("dilations", g.dilation()),
-                Attribute.integer("group", g.groups()));
+                Attribute.integer("group", g.groups())));
     }
 
     @Override
     public String linear(String x, LayerWeights weights, float[] bias) {
-        return graph.node("Gemm", "linear", inputs(x, weights, bias), Attribute.integer("transB", 1));
+        return layer(x, weights, bias, inputs -> graph.node("Gemm", "linear", inputs, Attribute.integer("transB", 1)));
     }
 
-    private List<String> inputs(String x, LayerWeights weights, float[] bias) {
-        List<String> inputs = new ArrayList<>(List.of(x, weight(weights)));
+    /** Adds a convolution or linear node; in the FAST form its integer weights wait for the graph. */
+    private String layer(String x, LayerWeights weights, float[] bias, Function<List<String>, String> node) {
+        String weightName = graph.fresh("weight");
+        String biasName = bias == null ? null : graph.fresh("bias");
+        List<String> inputs = new ArrayList<>(List.of(x, weightName));
         if (bias != null) {
-            inputs.add(bias(x, weights, bias));
+            inputs.add(biasName);
         }
-        return inputs;
+        if (form == Form.FAST && weights.integerExponent().isPresent()) {
+            // whether ONNX Runtime can fuse this layer depends on what consumes its output
+            int position = graph.position();
+            String output = node.apply(inputs);
+            deferred.add(new DeferredLayer(position, x, output, weights, bias, weightName, biasName));
+            layerOutputOf.put(output, output);
+            return output;
+        }
+        weight(weights, weightName);
+        if (bias != null) {
+            bias(x, weights, bias, biasName);
+        }
+        return node.apply(inputs);
+    }
+
+    /** Stores each deferred layer's weights: integer where ONNX Runtime fuses it, float elsewhere. */
+    private void storeDeferredWeights() {
+        // last first: inserting before a later node leaves the earlier positions valid
+        for (int i = deferred.size() - 1; i >= 0; i--) {
+            DeferredLayer d = deferred.get(i);
+            boolean fused = activationScales.containsKey(d.input()) && requantized.contains(d.output());
+            graph.insertAt(d.position(), () -> {
+                if (fused) {
+                    weight(d.weights(), d.weightName());
+                } else {
+                    graph.namedFloats(d.weightName(), d.weights().floats(), d.weights().shape());
+                }
+                if (d.bias() != null) {
+                    if (fused) {
+                        bias(d.input(), d.weights(), d.bias(), d.biasName());
+                    } else {
+                        graph.namedFloats(d.biasName(), d.bias(), d.bias().length);
+                    }
+                }
+            });
+        }
     }
 
     /**
-     * The bias as int32 at scale {@code s_input·s_weight[c]} behind a DequantizeLinear when input
+     * The bias (as {@code name}): int32 at scale {@code s_input·s_weight[c]} behind a DequantizeLinear when input
      * and weights are both integer (the form ONNX Runtime fuses into QLinearConv; the rounding
      * error is at most half a unit of the accumulator), float otherwise.
      */
-    private String bias(String x, LayerWeights weights, float[] bias) {
+    private void bias(String x, LayerWeights weights, float[] bias, String name) {
         Float inputScale = activationScales.get(x);
         OptionalInt exponent = weights.integerExponent();
-        if (!integerBias || inputScale == null || exponent.isEmpty()) {
-            return graph.floats("bias", bias, bias.length);
+        if (form == Form.EXACT || inputScale == null || exponent.isEmpty()) {
+            graph.namedFloats(name, bias, bias.length);
+            return;
         }
         Codebook book = weights.scaledCodebook();
         float[] scales = new float[bias.length];
@@ -211,21 +309,23 @@ public final class OnnxExporter implements LoweringTarget<String> {
             scales[c] = inputScale * (float) Math.scalb((double) book.scale(c), -exponent.getAsInt());
             double q = Math.rint(bias[c] / scales[c]);
             if (!(Math.abs(q) < Integer.MAX_VALUE)) {
-                return graph.floats("bias", bias, bias.length);
+                graph.namedFloats(name, bias, bias.length);
+                return;
             }
             codes[c] = (int) q;
         }
         String q = graph.integers("bias_q", OnnxGraph.INT32, codes, bias.length);
         String zero = graph.integers("bias_zero", OnnxGraph.INT32, new int[scales.length], scales.length);
-        return graph.node("DequantizeLinear", "bias", List.of(q, graph.floats("bias_scale", scales, scales.length), zero),
+        graph.namedNode("DequantizeLinear", name, List.of(q, graph.floats("bias_scale", scales, scales.length), zero),
                 Attribute.integer("axis", 0));
     }
 
-    /** Integer codes behind a DequantizeLinear when the weights allow, float values otherwise. */
-    private String weight(LayerWeights weights) {
+    /** The weights (as {@code name}): integer codes behind a DequantizeLinear when they allow, float values otherwise. */
+    private void weight(LayerWeights weights, String name) {
         OptionalInt exponent = weights.integerExponent();
         if (exponent.isEmpty()) {
-            return graph.floats("weight", weights.floats(), weights.shape());
+            graph.namedFloats(name, weights.floats(), weights.shape());
+            return;
         }
         Codebook book = weights.scaledCodebook();
         int[] codes = book.integerCodes(exponent.getAsInt());
@@ -236,7 +336,8 @@ public final class OnnxExporter implements LoweringTarget<String> {
             max = Math.max(max, c);
         }
         if (min < Short.MIN_VALUE || max > Short.MAX_VALUE) {
-            return graph.floats("weight", weights.floats(), weights.shape());
+            graph.namedFloats(name, weights.floats(), weights.shape());
+            return;
         }
         int type = min >= Byte.MIN_VALUE && max <= Byte.MAX_VALUE ? OnnxGraph.INT8 : OnnxGraph.INT16;
         float[] scales = new float[weights.rows()];
@@ -245,7 +346,7 @@ public final class OnnxExporter implements LoweringTarget<String> {
         }
         String q = graph.integers("weight_q", type, codes, weights.shape());
         String zero = graph.integers("weight_zero", type, new int[scales.length], scales.length);
-        return graph.node("DequantizeLinear", "weight", List.of(q, graph.floats("weight_scale", scales, scales.length), zero),
+        graph.namedNode("DequantizeLinear", name, List.of(q, graph.floats("weight_scale", scales, scales.length), zero),
                 Attribute.integer("axis", 0));
     }
 

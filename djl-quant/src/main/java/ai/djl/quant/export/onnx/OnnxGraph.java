@@ -39,11 +39,7 @@ final class OnnxGraph {
     }
 
     String floats(String hint, float[] values, long... dims) {
-        ByteBuffer buffer = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
-        for (float v : values) {
-            buffer.putFloat(v);
-        }
-        return tensor(hint, FLOAT, buffer.array(), dims);
+        return namedFloats(fresh(hint), values, dims);
     }
 
     String integers(String hint, int dataType, int[] values, long... dims) {
@@ -62,7 +58,19 @@ final class OnnxGraph {
     }
 
     String tensor(String hint, int dataType, byte[] raw, long... dims) {
-        String name = fresh(hint);
+        return namedTensor(fresh(hint), dataType, raw, dims);
+    }
+
+    /** An initializer under a name reserved earlier with {@link #fresh(String)}. */
+    String namedFloats(String name, float[] values, long... dims) {
+        ByteBuffer buffer = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+        for (float v : values) {
+            buffer.putFloat(v);
+        }
+        return namedTensor(name, FLOAT, buffer.array(), dims);
+    }
+
+    private String namedTensor(String name, int dataType, byte[] raw, long... dims) {
         ProtoMessage t = new ProtoMessage();
         for (long d : dims) {
             t.int64(1, d);
@@ -82,7 +90,11 @@ final class OnnxGraph {
      * @return the output name
      */
     String node(String op, String hint, List<String> inputs, Attribute... attributes) {
-        String output = fresh(hint);
+        return namedNode(op, fresh(hint), inputs, attributes);
+    }
+
+    /** A node whose output name was reserved earlier with {@link #fresh(String)}. */
+    String namedNode(String op, String output, List<String> inputs, Attribute... attributes) {
         ProtoMessage n = new ProtoMessage();
         for (String in : inputs) {
             n.string(1, in);
@@ -93,6 +105,31 @@ final class OnnxGraph {
         }
         nodes.add(n);
         return output;
+    }
+
+    /**
+     * Returns the number of nodes so far: the position of the next node.
+     *
+     * @return the count
+     */
+    int position() {
+        return nodes.size();
+    }
+
+    /**
+     * Runs {@code emit} and moves the nodes it adds to {@code position}, so that a value decided
+     * late (a layer's weights) still precedes its consumers in topological order. Insert in
+     * decreasing position so that earlier positions stay valid.
+     *
+     * @param position where the nodes go
+     * @param emit adds the nodes
+     */
+    void insertAt(int position, Runnable emit) {
+        int end = nodes.size();
+        emit.run();
+        List<ProtoMessage> added = new ArrayList<>(nodes.subList(end, nodes.size()));
+        nodes.subList(end, nodes.size()).clear();
+        nodes.addAll(position, added);
     }
 
     byte[] toModel(String input, long[] inputShape, String output, long[] outputShape) {

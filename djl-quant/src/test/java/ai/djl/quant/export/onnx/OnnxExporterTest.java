@@ -40,7 +40,7 @@ public class OnnxExporterTest {
             NDArray x = manager.randomNormal(INPUT);
             Block block = ExportTesting.prepare(manager, config, x);
             float[] expected = block.forward(new ParameterStore(manager, false), new NDList(x), false).head().toFloatArray();
-            byte[] onnx = OnnxExporter.toBytes(block, new Shape(1, 12, 12), false);
+            byte[] onnx = OnnxExporter.toBytes(block, new Shape(1, 12, 12), OnnxExporter.Form.EXACT);
             float[] actual = run(onnx, x.toFloatArray(), INPUT.getShape());
             int far = ExportTesting.farApart(expected, actual);
             // folding BatchNorm changes float rounding, which may move an activation across a
@@ -69,8 +69,8 @@ public class OnnxExporterTest {
         try (Model model = Model.newInstance("m")) {
             NDManager manager = model.getNDManager();
             NDArray x = manager.randomNormal(INPUT);
-            int floatBytes = OnnxExporter.toBytes(ExportTesting.prepare(manager, null, x, 64), new Shape(1, 12, 12), false).length;
-            int int8Bytes = OnnxExporter.toBytes(ExportTesting.prepare(manager, (QuantizationConfig) ExportTesting.configs()[1][1], x, 64), new Shape(1, 12, 12), false).length;
+            int floatBytes = OnnxExporter.toBytes(ExportTesting.prepare(manager, null, x, 64), new Shape(1, 12, 12), OnnxExporter.Form.EXACT).length;
+            int int8Bytes = OnnxExporter.toBytes(ExportTesting.prepare(manager, (QuantizationConfig) ExportTesting.configs()[1][1], x, 64), new Shape(1, 12, 12), OnnxExporter.Form.EXACT).length;
             // the quantized layers' weights shrink 4x; the first conv bias, BatchNorms folded, scales remain
             Assert.assertTrue(int8Bytes < floatBytes * 0.3, int8Bytes + " vs " + floatBytes);
         }
@@ -79,28 +79,83 @@ public class OnnxExporterTest {
     @Test
     public void onnxRuntimeRunsInt8LayersAsIntegerConvolutions() throws Exception {
         try (Model model = Model.newInstance("m")) {
+            Block quantized = threeQuantizedConvReluPairs(model.getNDManager());
+            String graph = optimizedGraph(OnnxExporter.toBytes(quantized, new Shape(1, 12, 12), OnnxExporter.Form.INTEGER));
+            // the conv-relu pairs whose output is quantized again (the first two) become integer convolutions
+            Assert.assertEquals(count(graph, "QLinearConv"), 2, "QLinearConv nodes after ONNX Runtime's fusion");
+        }
+    }
+
+    @Test
+    public void fastFormKeepsFusedLayersIntegerAndGivesTheOthersFloatWeights() throws Exception {
+        try (Model model = Model.newInstance("m")) {
             NDManager manager = model.getNDManager();
-            SequentialBlock net = new SequentialBlock();
-            for (int i = 0; i < 3; i++) {
-                net.add(Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(8).optPadding(new Shape(1, 1)).build())
-                        .add(ai.djl.nn.Activation.reluBlock());
-            }
-            net.add(ai.djl.nn.Blocks.batchFlattenBlock());
-            net.initialize(manager, DataType.FLOAT32, INPUT);
-            Block quantized = ai.djl.quant.Quantization.wrap(net, (QuantizationConfig) ExportTesting.configs()[1][1]);
-            quantized.forward(new ParameterStore(manager, false), new NDList(manager.randomNormal(INPUT).abs()), false);
-            byte[] onnx = OnnxExporter.toBytes(quantized, new Shape(1, 12, 12), true);
-            java.nio.file.Path optimized = java.nio.file.Files.createTempFile("optimized", ".onnx");
+            Block quantized = threeQuantizedConvReluPairs(manager);
+            byte[] integer = OnnxExporter.toBytes(quantized, new Shape(1, 12, 12), OnnxExporter.Form.INTEGER);
+            byte[] fast = OnnxExporter.toBytes(quantized, new Shape(1, 12, 12), OnnxExporter.Form.FAST);
+            String integerGraph = optimizedGraph(integer);
+            String fastGraph = optimizedGraph(fast);
+            Assert.assertEquals(count(fastGraph, "QLinearConv"), 2);
+            // the last convolution (output not quantized again) no longer dequantizes its weights and bias per run
+            Assert.assertTrue(count(fastGraph, "DequantizeLinear") < count(integerGraph, "DequantizeLinear"), fastGraph);
+            // its 8x8x3x3 weights are stored as float: more than 2 more bytes per weight
+            Assert.assertTrue(fast.length - integer.length > 2 * 576, fast.length + " vs " + integer.length);
+            NDArray x = manager.randomNormal(INPUT).abs();
+            float[] expected = quantized.forward(new ParameterStore(manager, false), new NDList(x), false).head().toFloatArray();
+            float[] actual = run(fast, x.toFloatArray(), INPUT.getShape());
+            Assert.assertTrue(ExportTesting.farApart(expected, actual) <= expected.length / 10);
+        }
+    }
+
+    @Test
+    public void quantizedSumsLetOnnxRuntimeRunTheResidualUnitOnIntegers() throws Exception {
+        try (Model model = Model.newInstance("m")) {
+            NDManager manager = model.getNDManager();
+            NDArray x = manager.randomNormal(INPUT).abs();
+            QuantizationConfig plain = (QuantizationConfig) ExportTesting.configs()[1][1];
+            QuantizationConfig sums = (QuantizationConfig) ExportTesting.configs()[2][1];
+            Assert.assertNotNull(sums.getSums());
+            String without = optimizedGraph(OnnxExporter.toBytes(ExportTesting.prepare(manager, plain, x), new Shape(1, 12, 12),
+                    OnnxExporter.Form.INTEGER));
+            String with = optimizedGraph(OnnxExporter.toBytes(ExportTesting.prepare(manager, sums, x), new Shape(1, 12, 12),
+                    OnnxExporter.Form.INTEGER));
+            // the convolution that feeds the sum is quantized again now, and the sum is an integer addition
+            Assert.assertTrue(count(with, "QLinearConv") > count(without, "QLinearConv"), count(with, "QLinearConv") + " QLinearConv");
+            Assert.assertTrue(count(with, "QLinearAdd") > 0 && count(without, "QLinearAdd") == 0);
+        }
+    }
+
+    private static Block threeQuantizedConvReluPairs(NDManager manager) {
+        SequentialBlock net = new SequentialBlock();
+        for (int i = 0; i < 3; i++) {
+            net.add(Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(8).optPadding(new Shape(1, 1)).build())
+                    .add(ai.djl.nn.Activation.reluBlock());
+        }
+        net.add(ai.djl.nn.Blocks.batchFlattenBlock());
+        net.initialize(manager, DataType.FLOAT32, INPUT);
+        Block quantized = ai.djl.quant.Quantization.wrap(net, (QuantizationConfig) ExportTesting.configs()[1][1]);
+        quantized.forward(new ParameterStore(manager, false), new NDList(manager.randomNormal(INPUT).abs()), false);
+        return quantized;
+    }
+
+    /** The graph ONNX Runtime runs after its optimizations, as raw text for counting operator names. */
+    private static String optimizedGraph(byte[] onnx) throws Exception {
+        java.nio.file.Path optimized = java.nio.file.Files.createTempFile("optimized", ".onnx");
+        try {
             OrtSession.SessionOptions options = new OrtSession.SessionOptions();
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.EXTENDED_OPT);
             options.setOptimizedModelFilePath(optimized.toString());
             try (OrtSession session = OrtEnvironment.getEnvironment().createSession(onnx, options)) {
                 Assert.assertNotNull(session);
             }
-            String graph = new String(java.nio.file.Files.readAllBytes(optimized), java.nio.charset.StandardCharsets.ISO_8859_1);
-            // the conv-relu pairs whose output is quantized again (the first two) become integer convolutions
-            Assert.assertEquals(graph.split("QLinearConv", -1).length - 1, 2, "QLinearConv nodes after ONNX Runtime's fusion");
+            return new String(java.nio.file.Files.readAllBytes(optimized), java.nio.charset.StandardCharsets.ISO_8859_1);
+        } finally {
+            java.nio.file.Files.deleteIfExists(optimized);
         }
+    }
+
+    private static int count(String text, String word) {
+        return text.split(word, -1).length - 1;
     }
 
     @Test
@@ -111,14 +166,14 @@ public class OnnxExporterTest {
             Block nhotActivations = ExportTesting.prepare(manager,
                     QuantizationConfig.builder().setWeights(NHotQuantizer.spec(4, 2)).optActivations(NHotQuantizer.spec(4, 2)).build(), x);
             UnsupportedOperationException e = Assert.expectThrows(UnsupportedOperationException.class,
-                    () -> OnnxExporter.toBytes(nhotActivations, new Shape(1, 12, 12), false));
+                    () -> OnnxExporter.toBytes(nhotActivations, new Shape(1, 12, 12), OnnxExporter.Form.EXACT));
             Assert.assertTrue(e.getMessage().contains("/01") && e.getMessage().contains("QuantizeLinear"), e.getMessage());
 
             SequentialBlock custom = new SequentialBlock()
                     .add(Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(2).build())
                     .add(new LambdaBlock(l -> new NDList(l.singletonOrThrow().square())));
             custom.initialize(manager, DataType.FLOAT32, INPUT);
-            e = Assert.expectThrows(UnsupportedOperationException.class, () -> OnnxExporter.toBytes(custom, new Shape(1, 12, 12), false));
+            e = Assert.expectThrows(UnsupportedOperationException.class, () -> OnnxExporter.toBytes(custom, new Shape(1, 12, 12), OnnxExporter.Form.EXACT));
             Assert.assertTrue(e.getMessage().startsWith("SequentialBlock/02") && e.getMessage().contains("anonymous"), e.getMessage());
         }
     }
