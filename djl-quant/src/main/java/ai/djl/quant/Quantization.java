@@ -117,10 +117,11 @@ public final class Quantization {
             for (int i = parallels.size() - 1; i >= 0; i--) {
                 String path = parallels.get(i).getKey();
                 ParallelBlock parallel = parallels.get(i).getValue();
-                if (parallel.getChildren().size() < 2 || ParallelJoin.of(parallel, probe) != ParallelJoin.SUM) {
+                ParallelJoin join = parallel.getChildren().size() < 2 ? ParallelJoin.OTHER : ParallelJoin.of(parallel, probe);
+                if (!join.isSum()) {
                     continue;
                 }
-                QuantizedSum sum = new QuantizedSum(parallel, spec, path.isEmpty() ? ROOT : path);
+                QuantizedSum sum = new QuantizedSum(parallel, join == ParallelJoin.SUM_RELU, spec, path.isEmpty() ? ROOT : path);
                 if (!path.isEmpty()) {
                     BlockTree.replace(root, path, sum);
                 }

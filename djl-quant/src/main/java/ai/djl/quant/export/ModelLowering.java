@@ -1,6 +1,9 @@
 package ai.djl.quant.export;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
 import ai.djl.nn.LambdaBlock;
@@ -99,7 +102,8 @@ public final class ModelLowering<T> {
                 T y = walk(children.get(i).getValue(), path + "/" + children.get(i).getKey(), x);
                 operands.add(quantize(y, sum.getOperandQuantizer(i), path));
             }
-            return quantize(target.sum(operands), sum.getOutputQuantizer(), path);
+            T total = target.sum(operands);
+            return quantize(sum.hasRelu() ? target.relu(total) : total, sum.getOutputQuantizer(), path);
         }
         if (block instanceof ParallelBlock parallel) {
             List<T> outputs = new ArrayList<>();
@@ -115,20 +119,50 @@ public final class ModelLowering<T> {
             return target.batchNorm(x, values(bn));
         }
         if (block instanceof LambdaBlock lambda) {
-            return switch (lambda.getName()) {
+            return switch (lambdaName(lambda)) {
                 case "identity" -> x;
                 case "ReLU" -> target.relu(x);
                 case "ReLU6" -> target.relu6(x);
                 case "globalAvgPool2d" -> target.globalAveragePool(x);
                 case "batchFlatten" -> target.flatten(x);
                 default -> throw new UnsupportedOperationException(path + ": LambdaBlock '" + lambda.getName()
-                        + "' has no export (known: identity, ReLU, ReLU6, globalAvgPool2d, batchFlatten); replace it"
-                        + " with one of those or a layer block.");
+                        + "' has no export (known: identity, ReLU, ReLU6, globalAvgPool2d, batchFlatten, or an anonymous"
+                        + " lambda computing identity, ReLU or ReLU6); replace it with one of those or a layer block.");
             };
         }
         throw new UnsupportedOperationException(path + ": " + block.getClass().getName()
                 + " has no export; build the model from Conv2d, Linear, BatchNorm, named activation/pooling"
                 + " LambdaBlocks, SequentialBlock and ParallelBlock.");
+    }
+
+    /**
+     * The name of a LambdaBlock; an anonymous one (e.g. {@code add(Activation::relu)}, as DJL's
+     * ResNetV1 writes it) is named by what it computes on a probe: identity, ReLU or ReLU6.
+     */
+    private String lambdaName(LambdaBlock lambda) {
+        if (!"anonymous".equals(lambda.getName())) {
+            return lambda.getName();
+        }
+        NDArray probe = manager.randomNormal(0, 4, new Shape(2, 3, 4, 4), DataType.FLOAT32);
+        NDArray y;
+        try {
+            y = lambda.forward(store, new NDList(probe), false).singletonOrThrow();
+        } catch (RuntimeException e) {
+            return lambda.getName();
+        }
+        if (!y.getShape().equals(probe.getShape())) {
+            return lambda.getName();
+        }
+        if (y.allClose(probe, 0, 0, false)) {
+            return "identity";
+        }
+        if (y.allClose(probe.maximum(0f), 0, 0, false)) {
+            return "ReLU";
+        }
+        if (y.allClose(probe.clip(0f, 6f), 0, 0, false)) {
+            return "ReLU6";
+        }
+        return lambda.getName();
     }
 
     private static boolean isConvolution(Block block) {
@@ -142,6 +176,7 @@ public final class ModelLowering<T> {
         }
         return switch (ParallelJoin.of(parallel, manager)) {
             case SUM -> target.sum(outputs);
+            case SUM_RELU -> target.relu(target.sum(outputs));
             case CONCAT -> target.concat(outputs);
             case OTHER -> throw new UnsupportedOperationException(path + ": the ParallelBlock's join is neither a sum nor a"
                     + " concatenation along axis 1, so it has no export.");

@@ -18,10 +18,21 @@ import java.util.function.Function;
 public enum ParallelJoin {
     /** {@code y = Σ_i y_i}: a residual sum. */
     SUM,
+    /** {@code y = max(Σ_i y_i, 0)}: a residual sum with its ReLU in the join (DJL's ResNetV1). */
+    SUM_RELU,
     /** {@code y = concat(y_1, …, y_n)} along axis 1 (channels). */
     CONCAT,
     /** Anything else. */
     OTHER;
+
+    /**
+     * Returns whether the join adds its branches (with or without a ReLU after the sum).
+     *
+     * @return true for {@link #SUM} and {@link #SUM_RELU}
+     */
+    public boolean isSum() {
+        return this == SUM || this == SUM_RELU;
+    }
 
     /**
      * Recognises the join of a ParallelBlock.
@@ -54,6 +65,9 @@ public enum ParallelJoin {
         NDArray y = result.head();
         if (y.getShape().equals(sum.getShape()) && y.allClose(sum, 1e-5, 1e-6, false)) {
             return SUM;
+        }
+        if (y.getShape().equals(sum.getShape()) && y.allClose(sum.maximum(0f), 1e-5, 1e-6, false)) {
+            return SUM_RELU;
         }
         NDArray concat = NDArrays.concat(parts, 1);
         if (y.getShape().equals(concat.getShape()) && y.allClose(concat, 0, 0, false)) {

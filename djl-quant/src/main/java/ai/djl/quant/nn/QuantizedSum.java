@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.ParallelBlock;
 import ai.djl.quant.quantizers.Quantizer;
@@ -24,7 +25,9 @@ import java.util.List;
 
 /**
  * A residual sum with quantized operands and result, replacing a {@link ParallelBlock} whose join
- * adds its branches: {@code y = Q(Σ_i Q_i(f_i(x)))}, every quantizer signed and per tensor.
+ * adds its branches: {@code y = Q(Σ_i Q_i(f_i(x)))}, or {@code y = Q(max(Σ_i Q_i(f_i(x)), 0))} when
+ * the join applies a ReLU (DJL's {@code ResNetV1}); the operand quantizers are signed, the result's
+ * signed without the ReLU and unsigned with it, all per tensor.
  *
  * <p>A plain quantized model quantizes only the inputs of convolution and linear layers, so the
  * tensors around a residual addition stay float and an integer runtime must leave the layer that
@@ -42,19 +45,22 @@ public class QuantizedSum extends AbstractBlock {
     private final List<Block> branches = new ArrayList<>();
     private final List<Quantizer> operandQuantizers = new ArrayList<>();
     private final Quantizer outputQuantizer;
+    private final boolean relu;
     private final String path;
 
     /**
      * Replaces a sum-joined ParallelBlock (its branches as they are, wrapped layers included).
      *
-     * @param parallel the block, whose join must be a sum ({@link ParallelJoin#SUM})
+     * @param parallel the block, whose join must be a sum ({@link ParallelJoin#isSum()})
+     * @param relu whether the join applies a ReLU to the sum ({@link ParallelJoin#SUM_RELU})
      * @param spec the quantizer of the operands and the result
      * @param path the block's path in the model, used in error messages and the manifest
      */
     @SuppressWarnings("this-escape")
-    public QuantizedSum(ParallelBlock parallel, QuantizerSpec spec, String path) {
+    public QuantizedSum(ParallelBlock parallel, boolean relu, QuantizerSpec spec, String path) {
         super(VERSION);
         this.path = path;
+        this.relu = relu;
         for (Pair<String, Block> child : parallel.getChildren()) {
             branches.add(addChildBlock(child.getValue().getClass().getSimpleName(), child.getValue()));
         }
@@ -63,7 +69,7 @@ public class QuantizedSum extends AbstractBlock {
             q.setLayerName(path + " (sum operand " + (i + 1) + ")");
             operandQuantizers.add(q);
         }
-        outputQuantizer = addChildBlock("sumQuantizer", spec.create(QuantizerRole.SUM));
+        outputQuantizer = addChildBlock("sumQuantizer", spec.create(relu ? QuantizerRole.ACTIVATION : QuantizerRole.SUM));
         outputQuantizer.setLayerName(path + " (sum)");
         if (parallel.isInitialized()) {
             // a trained model is wrapped: ready at once, activation scales calibrate on the first batch
@@ -85,7 +91,7 @@ public class QuantizedSum extends AbstractBlock {
             NDArray q = operandQuantizers.get(i).quantize(parameterStore, y, training, batch);
             sum = sum == null ? q : sum.add(q);
         }
-        return new NDList(outputQuantizer.quantize(parameterStore, sum, training, batch));
+        return new NDList(outputQuantizer.quantize(parameterStore, relu ? Activation.relu(sum) : sum, training, batch));
     }
 
     @Override
@@ -158,6 +164,15 @@ public class QuantizedSum extends AbstractBlock {
     }
 
     /**
+     * Returns whether a ReLU follows the sum.
+     *
+     * @return true for a {@link ParallelJoin#SUM_RELU} join
+     */
+    public boolean hasRelu() {
+        return relu;
+    }
+
+    /**
      * Returns the block's path in the model.
      *
      * @return the path
@@ -172,6 +187,6 @@ public class QuantizedSum extends AbstractBlock {
      * @return the description
      */
     public String describe() {
-        return "sum of " + branches.size() + ": " + outputQuantizer.describe();
+        return "sum of " + branches.size() + (relu ? " + relu" : "") + ": " + outputQuantizer.describe();
     }
 }

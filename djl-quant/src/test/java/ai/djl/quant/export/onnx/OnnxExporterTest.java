@@ -125,6 +125,40 @@ public class OnnxExporterTest {
         }
     }
 
+    @Test
+    public void djlResNetV1WithQuantizedSumsRunsInOnnxRuntime() throws Exception {
+        // DJL's own ResNet adds its ReLU inside the residual join and inside anonymous lambdas
+        try (Model model = Model.newInstance("m")) {
+            NDManager manager = model.getNDManager();
+            manager.getEngine().setRandomSeed(11);
+            Shape input = new Shape(4, 1, 28, 28);
+            Block resnet = ai.djl.basicmodelzoo.cv.classification.ResNetV1.builder().setImageShape(new Shape(1, 28, 28))
+                    .setNumLayers(20).setOutSize(10).build();
+            resnet.initialize(manager, DataType.FLOAT32, input);
+            ai.djl.quant.nn.QuantizedNetwork qnet = ai.djl.quant.Quantization.wrap(resnet, QuantizationConfig.builder()
+                    .setWeights(ai.djl.quant.quantizers.LsqQuantizer.spec(8)).optActivations(ai.djl.quant.quantizers.LsqQuantizer.spec(8))
+                    .optSums(ai.djl.quant.quantizers.LsqQuantizer.spec(8)).optKeepFirstFloat(true).optKeepLastFloat(true).build());
+            Assert.assertEquals(qnet.getQuantizedSums().size(), 9);
+            Assert.assertTrue(qnet.getQuantizedSums().stream().allMatch(ai.djl.quant.nn.QuantizedSum::hasRelu));
+            NDArray x = manager.randomNormal(input);
+            ParameterStore store = new ParameterStore(manager, false);
+            qnet.forward(store, new NDList(x), true);
+            qnet.setDeployMode(true);
+            float[] expected = qnet.forward(store, new NDList(x), false).head().toFloatArray();
+            float[] actual = run(OnnxExporter.toBytes(qnet, new Shape(1, 28, 28), OnnxExporter.Form.EXACT), x.toFloatArray(), input.getShape());
+            // twenty quantized layers deep, BatchNorm folding's float rounding flips a few activation
+            // roundings: the logits move by a fraction of a percent, never more
+            double largest = 0;
+            double diff = 0;
+            for (int i = 0; i < expected.length; i++) {
+                largest = Math.max(largest, Math.abs(expected[i]));
+                diff = Math.max(diff, Math.abs(expected[i] - actual[i]));
+            }
+            Assert.assertTrue(diff < 0.02 * largest, diff + " of " + largest + ": " + java.util.Arrays.toString(expected) + " vs "
+                    + java.util.Arrays.toString(actual));
+        }
+    }
+
     private static Block threeQuantizedConvReluPairs(NDManager manager) {
         SequentialBlock net = new SequentialBlock();
         for (int i = 0; i < 3; i++) {
