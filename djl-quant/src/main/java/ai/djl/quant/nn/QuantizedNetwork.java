@@ -41,17 +41,7 @@ public class QuantizedNetwork extends AbstractBlock {
      *
      * @param network the rewritten network
      * @param layers its quantized layers, in forward order
-     */
-    public QuantizedNetwork(Block network, List<QuantizedLayer> layers) {
-        this(network, layers, List.of());
-    }
-
-    /**
-     * Creates the root over an already rewritten network with quantized residual sums.
-     *
-     * @param network the rewritten network
-     * @param layers its quantized layers, in forward order
-     * @param sums its quantized sums
+     * @param sums its quantized residual sums (empty unless the configuration quantizes sums)
      */
     @SuppressWarnings("this-escape")
     public QuantizedNetwork(Block network, List<QuantizedLayer> layers, List<QuantizedSum> sums) {

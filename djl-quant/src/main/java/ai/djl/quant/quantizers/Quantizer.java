@@ -107,18 +107,6 @@ public abstract class Quantizer extends AbstractBlock {
     public record IntegerGrid(float scale, LevelSet levels) {
 
         /**
-         * A uniform grid: every integer from {@code min} to {@code max}.
-         *
-         * @param scale the step
-         * @param min the lowest level
-         * @param max the highest level
-         * @return the grid
-         */
-        public static IntegerGrid uniform(float scale, int min, int max) {
-            return new IntegerGrid(scale, new UniformLevels(min, max));
-        }
-
-        /**
          * Returns the lowest level.
          *
          * @return the minimum
