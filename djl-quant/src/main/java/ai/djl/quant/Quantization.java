@@ -29,8 +29,6 @@ import java.util.Map;
  */
 public final class Quantization {
 
-    private static final String ROOT = "<root>";
-
     private Quantization() {}
 
     /**
@@ -103,7 +101,7 @@ public final class Quantization {
             quantized.add(decorator);
         }
         List<QuantizedSum> sums = config.getSums() == null ? List.of() : wrapSums(network, config.getSums());
-        if (!sums.isEmpty() && sums.get(0).getPath().equals(ROOT)) {
+        if (!sums.isEmpty() && sums.get(0).getPath().equals(BlockTree.displayPath(""))) {
             network = sums.get(0); // the root itself was a residual sum
         }
         return new QuantizedNetwork(network, quantized, sums);
@@ -121,7 +119,7 @@ public final class Quantization {
                 if (!join.isSum()) {
                     continue;
                 }
-                QuantizedSum sum = new QuantizedSum(parallel, join == ParallelJoin.SUM_RELU, spec, path.isEmpty() ? ROOT : path);
+                QuantizedSum sum = new QuantizedSum(parallel, join == ParallelJoin.SUM_RELU, spec, BlockTree.displayPath(path));
                 if (!path.isEmpty()) {
                     BlockTree.replace(root, path, sum);
                 }

@@ -91,6 +91,16 @@ public final class BlockTree {
     }
 
     /**
+     * Returns a printable form of a path.
+     *
+     * @param path a path, empty for the root
+     * @return the path, or {@code <root>}
+     */
+    public static String displayPath(String path) {
+        return path.isEmpty() ? "<root>" : path;
+    }
+
+    /**
      * Joins a parent path and a child name.
      *
      * @param path the parent path, empty for the root
@@ -129,7 +139,7 @@ public final class BlockTree {
                             "Cannot quantize "
                                     + replaced
                                     + ": block "
-                                    + (path.isEmpty() ? "<root>" : path)
+                                    + displayPath(path)
                                     + " ("
                                     + block.getClass().getName()
                                     + ") calls it through its field '"

@@ -66,6 +66,6 @@ public record LayerInfo(String path, Block block, int index, int count) {
      * @return the path, or {@code <root>}
      */
     public String displayPath() {
-        return path.isEmpty() ? "<root>" : path;
+        return BlockTree.displayPath(path);
     }
 }

@@ -260,11 +260,16 @@ public final class OnnxExporter implements LoweringTarget<String> {
             layerOutputOf.put(output, output);
             return output;
         }
+        storeWeights(x, weights, bias, weightName, biasName);
+        return node.apply(inputs);
+    }
+
+    /** Stores a layer's weights and bias in this form, under the names its node uses. */
+    private void storeWeights(String x, LayerWeights weights, float[] bias, String weightName, String biasName) {
         weight(weights, weightName);
         if (bias != null) {
             bias(x, weights, bias, biasName);
         }
-        return node.apply(inputs);
     }
 
     /** Stores each deferred layer's weights: integer where ONNX Runtime fuses it, float elsewhere. */
@@ -275,16 +280,12 @@ public final class OnnxExporter implements LoweringTarget<String> {
             boolean fused = activationScales.containsKey(d.input()) && requantized.contains(d.output());
             graph.insertAt(d.position(), () -> {
                 if (fused) {
-                    weight(d.weights(), d.weightName());
-                } else {
-                    graph.namedFloats(d.weightName(), d.weights().floats(), d.weights().shape());
+                    storeWeights(d.input(), d.weights(), d.bias(), d.weightName(), d.biasName());
+                    return;
                 }
+                graph.namedFloats(d.weightName(), d.weights().floats(), d.weights().shape());
                 if (d.bias() != null) {
-                    if (fused) {
-                        bias(d.input(), d.weights(), d.bias(), d.biasName());
-                    } else {
-                        graph.namedFloats(d.biasName(), d.bias(), d.bias().length);
-                    }
+                    graph.namedFloats(d.biasName(), d.bias(), d.bias().length);
                 }
             });
         }
