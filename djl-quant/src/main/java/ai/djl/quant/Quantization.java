@@ -5,6 +5,7 @@ import ai.djl.nn.Block;
 import ai.djl.nn.ParallelBlock;
 import ai.djl.quant.nn.BlockTree;
 import ai.djl.quant.nn.LayerInfo;
+import ai.djl.quant.nn.NonNegativeInputs;
 import ai.djl.quant.nn.ParallelJoin;
 import ai.djl.quant.nn.QuantizedLayer;
 import ai.djl.quant.nn.QuantizedNetwork;
@@ -18,6 +19,7 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The entry point: turns any DJL block tree into a quantization-aware model.
@@ -45,6 +47,9 @@ public final class Quantization {
      * Rewrites a block tree in place: each {@code Conv2d} and {@code Linear} the configuration
      * quantizes is replaced by its quantized decorator, wherever it sits ({@code SequentialBlock},
      * {@code ParallelBlock}, custom {@code AbstractBlock} children).
+     *
+     * <p>A layer's input quantizer is unsigned where its input is never negative (after a ReLU,
+     * see {@link NonNegativeInputs}) and signed elsewhere (linear bottlenecks, the model input).
      *
      * <p>If the model is initialized (trained or loaded), weight quantizers are calibrated from
      * the current weights at once; activation quantizers calibrate on the first batch.
@@ -79,6 +84,7 @@ public final class Quantization {
                 });
         BlockTree.checkRewritable(root, toReplace);
 
+        Set<Block> nonNegativeInputs = NonNegativeInputs.find(root);
         Block network = root;
         List<QuantizedLayer> quantized = new ArrayList<>();
         for (Map.Entry<LayerInfo, LayerPlan> entry : plans.entrySet()) {
@@ -88,10 +94,10 @@ public final class Quantization {
                 continue;
             }
             Quantizer wq = plan.weights().create(QuantizerRole.WEIGHT);
-            Quantizer aq =
-                    plan.activations() == null
-                            ? null
-                            : plan.activations().create(QuantizerRole.ACTIVATION);
+            QuantizerRole inputRole = nonNegativeInputs.contains(layer.block())
+                    ? QuantizerRole.ACTIVATION
+                    : QuantizerRole.SIGNED_ACTIVATION;
+            Quantizer aq = plan.activations() == null ? null : plan.activations().create(inputRole);
             QuantizedLayer decorator = QuantizedLayer.of(layer.block(), wq, aq, layer.displayPath());
             if (layer.path().isEmpty()) {
                 network = decorator;

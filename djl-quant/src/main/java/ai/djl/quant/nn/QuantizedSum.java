@@ -65,11 +65,11 @@ public class QuantizedSum extends AbstractBlock {
             branches.add(addChildBlock(child.getValue().getClass().getSimpleName(), child.getValue()));
         }
         for (int i = 0; i < branches.size(); i++) {
-            Quantizer q = addChildBlock("operandQuantizer", spec.create(QuantizerRole.SUM));
+            Quantizer q = addChildBlock("operandQuantizer", spec.create(QuantizerRole.SIGNED_ACTIVATION));
             q.setLayerName(path + " (sum operand " + (i + 1) + ")");
             operandQuantizers.add(q);
         }
-        outputQuantizer = addChildBlock("sumQuantizer", spec.create(relu ? QuantizerRole.ACTIVATION : QuantizerRole.SUM));
+        outputQuantizer = addChildBlock("sumQuantizer", spec.create(relu ? QuantizerRole.ACTIVATION : QuantizerRole.SIGNED_ACTIVATION));
         outputQuantizer.setLayerName(path + " (sum)");
         if (parallel.isInitialized()) {
             // a trained model is wrapped: ready at once, activation scales calibrate on the first batch

@@ -4,11 +4,14 @@ package ai.djl.quant.quantizers;
 public enum QuantizerRole {
     /** A weight tensor, quantized per output channel (axis 0) unless told otherwise. */
     WEIGHT,
-    /** An activation tensor, quantized per tensor with one learned or calibrated scale. */
+    /**
+     * An activation tensor that is never negative (it comes from a ReLU), quantized per tensor
+     * with one learned or calibrated scale: unsigned by default.
+     */
     ACTIVATION,
     /**
-     * An operand or the result of a residual sum: an activation that may be negative, so signed
-     * by default, per tensor.
+     * An activation that may be negative (a linear bottleneck's output, a residual sum's operand
+     * or result): signed by default, per tensor.
      */
-    SUM
+    SIGNED_ACTIVATION
 }

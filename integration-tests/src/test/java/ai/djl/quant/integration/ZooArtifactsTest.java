@@ -3,7 +3,19 @@ package ai.djl.quant.integration;
 import ai.djl.modality.Classifications;
 import ai.djl.modality.cv.Image;
 import ai.djl.modality.cv.output.DetectedObjects;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.quant.Quantization;
+import ai.djl.quant.QuantizationConfig;
 import ai.djl.quant.data.FashionMnistDataset;
+import ai.djl.quant.export.PackedModel;
+import ai.djl.quant.nn.QuantizedNetwork;
+import ai.djl.quant.quantizers.LsqQuantizer;
+import ai.djl.quant.training.ClassifierEvaluation;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.dataset.Batch;
 import ai.djl.quant.data.FashionMnistScenes;
 import ai.djl.quant.training.CocoEvaluator;
 import ai.djl.training.dataset.Dataset;
@@ -86,5 +98,38 @@ public class ZooArtifactsTest {
         Assert.assertTrue(checked > 0, "no zoo artifact is built; run the zoo-build command");
         Assert.assertTrue(totalBytes <= 64L << 20, "the zoo holds " + totalBytes + " bytes");
         Assert.assertNotNull(new ClassifierModelLoader("resnet18").getMrl());
+    }
+
+    /**
+     * MobileNetV2 hands signed linear-bottleneck outputs to its expansion convolutions: wrapping
+     * the trained base W8A8 and calibrating on one batch keeps its accuracy only if those inputs
+     * get signed quantizers (unsigned ones clip half the signal and the model falls to 10 %).
+     */
+    @Test
+    public void postTrainingW8A8KeepsTheMobileNetV2BaseAccuracy() throws Exception {
+        ZooVariant fp32 = new ZooVariant("mobilenetv2", "fp32", 32, 32, ZooVariant.FASHION_MNIST);
+        ZooArtifacts jar = ZooArtifacts.classpath();
+        ModelCard card = jar.card(fp32).orElseThrow(() -> new AssertionError("the MobileNetV2 base is not built"));
+        FashionMnistDataset test = FashionMnistDataset.builder().optUsage(Dataset.Usage.TEST).setSampling(250, false)
+                .optLimitImages(2000).build();
+        test.prepare(null);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Block block = fp32.newFloatBlock();
+            block.initialize(manager, DataType.FLOAT32, new Shape(1, 1, 28, 28));
+            PackedModel.read(block, jar.model(fp32, card), jar.describe(fp32, card.fileName()));
+            double floatAccuracy = ClassifierEvaluation.accuracy(block, manager, test);
+            QuantizedNetwork quantized = Quantization.wrap(block, QuantizationConfig.builder()
+                    .setWeights(LsqQuantizer.spec(8)).optActivations(LsqQuantizer.spec(8)).optSums(LsqQuantizer.spec(8))
+                    .optKeepFirstFloat(true).optKeepLastFloat(true).build());
+            try (NDManager scope = manager.newSubManager()) {
+                Batch batch = FashionMnistDataset.trainingSet(128).getData(scope).iterator().next();
+                quantized.forward(new ParameterStore(scope, false), batch.getData(), false); // calibrates
+            }
+            quantized.setDeployMode(true);
+            double quantizedAccuracy = ClassifierEvaluation.accuracy(quantized, manager, test);
+            System.out.printf(Locale.ROOT, "MobileNetV2 on 2000 test images: fp32 %.2f %%, PTQ W8A8 + sums %.2f %%%n",
+                    100 * floatAccuracy, 100 * quantizedAccuracy);
+            Assert.assertTrue(quantizedAccuracy >= floatAccuracy - 0.01, "PTQ W8A8 " + quantizedAccuracy + " vs fp32 " + floatAccuracy);
+        }
     }
 }
