@@ -16,7 +16,7 @@ import java.util.Locale;
  * @param activationBits activation bits (32 for fp32)
  * @param dataset the training data
  * @param quantizers what quantizes the weights and activations, in words
- * @param accuracy top-1 accuracy in percent on the full test set
+ * @param accuracy top-1 accuracy in percent on the full test set (null for detectors)
  * @param correct correctly classified test images
  * @param testImages test images
  * @param fileName the model file in the artifact folder
@@ -31,8 +31,8 @@ import java.util.Locale;
  * @param fineTuneEpochs epochs of quantization-aware fine-tuning
  * @param trainSeconds wall time of the fine-tuning (of the base for fp32)
  * @param command the command that builds it
- * @param map mAP@[.5:.95] of a detector on its test scenes (NaN for classifiers)
- * @param map50 mAP@.5 of a detector (NaN for classifiers)
+ * @param map mAP@[.5:.95] of a detector on its test scenes (null for classifiers)
+ * @param map50 mAP@.5 of a detector (null for classifiers)
  */
 public record ModelCard(
         String artifactId,
@@ -42,7 +42,7 @@ public record ModelCard(
         int activationBits,
         String dataset,
         String quantizers,
-        double accuracy,
+        Double accuracy,
         long correct,
         long testImages,
         String fileName,
@@ -57,8 +57,19 @@ public record ModelCard(
         int fineTuneEpochs,
         double trainSeconds,
         String command,
-        double map,
-        double map50) {
+        Double map,
+        Double map50) {
+
+    /** A metric that does not apply is null, never NaN: strict JSON has no NaN (older cards wrote it). */
+    public ModelCard {
+        accuracy = nullIfNaN(accuracy);
+        map = nullIfNaN(map);
+        map50 = nullIfNaN(map50);
+    }
+
+    private static Double nullIfNaN(Double value) {
+        return value == null || value.isNaN() ? null : value;
+    }
 
     /**
      * Parses a card.

@@ -129,9 +129,9 @@ public abstract class ZooModelLoader implements ModelLoader {
             model.setProperty("quantizer", variant.quantizer());
             model.setProperty("weightBits", Integer.toString(variant.weightBits()));
             model.setProperty("activationBits", Integer.toString(variant.activationBits()));
-            model.setProperty("accuracy", Double.toString(card.accuracy()));
-            model.setProperty("map", Double.toString(card.map()));
-            model.setProperty("map50", Double.toString(card.map50()));
+            setMetric(model, "accuracy", card.accuracy());
+            setMetric(model, "map", card.map());
+            setMetric(model, "map50", card.map50());
             Translator<I, O> translator =
                     factory != null
                             ? factory.newInstance(criteria.getInputClass(), criteria.getOutputClass(), model, criteria.getArguments())
@@ -181,5 +181,12 @@ public abstract class ZooModelLoader implements ModelLoader {
     @Override
     public String toString() {
         return QuantModelZoo.GROUP_ID + ":" + artifactId;
+    }
+
+    /** A card's metric as a model property, absent where it does not apply (a detector's accuracy). */
+    private static void setMetric(Model model, String key, Double value) {
+        if (value != null) {
+            model.setProperty(key, value.toString());
+        }
     }
 }

@@ -185,7 +185,7 @@ public final class ZooBuild {
             }
         }
         byte[] bytes = Files.readAllBytes(file);
-        ModelCard provisional = card(variant, setup, Double.NaN, -1, Double.NaN, Double.NaN, bytes, idealBytes, parameters, cost,
+        ModelCard provisional = card(variant, setup, null, -1, null, null, bytes, idealBytes, parameters, cost,
                 fineTune, seconds);
         // the score is measured through the user's path: Criteria -> loader -> translator -> predictor
         Path staging = Files.createTempDirectory(work, ".card-");
@@ -196,10 +196,10 @@ public final class ZooBuild {
         ModelCard card;
         if (variant.isDetector()) {
             CocoEvaluator.Result r = evaluateDetector(variant, staging, (FashionMnistScenes) setup.test());
-            card = card(variant, setup, Double.NaN, -1, r.map(), r.map50(), bytes, idealBytes, parameters, cost, fineTune, seconds);
+            card = card(variant, setup, null, -1, r.map(), r.map50(), bytes, idealBytes, parameters, cost, fineTune, seconds);
         } else {
             long correct = evaluateClassifier(variant, staging, (FashionMnistDataset) setup.test());
-            card = card(variant, setup, 100.0 * correct / setup.test().size(), correct, Double.NaN, Double.NaN, bytes, idealBytes,
+            card = card(variant, setup, 100.0 * correct / setup.test().size(), correct, null, null, bytes, idealBytes,
                     parameters, cost, fineTune, seconds);
         }
         writeAtomically(dir.resolve("card.md"), card.toMarkdown());
@@ -208,7 +208,7 @@ public final class ZooBuild {
         return card;
     }
 
-    private static ModelCard card(ZooVariant v, Setup setup, double accuracy, long correct, double map, double map50, byte[] bytes,
+    private static ModelCard card(ZooVariant v, Setup setup, Double accuracy, long correct, Double map, Double map50, byte[] bytes,
             long idealBytes, long parameters, CostReport cost, int fineTune, double seconds) {
         return new ModelCard(v.artifactId(), v.name(), v.quantizer(), v.weightBits(), v.activationBits(), v.dataset(), describe(v),
                 accuracy, correct, setup.test().size(), ZooArtifacts.MODEL_FILE, bytes.length, idealBytes, ZooArtifacts.sha256(bytes),
