@@ -28,7 +28,8 @@ import java.util.Map;
  *
  * <ul>
  *   <li>{@code fp32}: the float base (stored as float16);
- *   <li>{@code uniform}: LSQ weights (signed, per channel) and activations (unsigned);
+ *   <li>{@code uniform}: LSQ weights (signed, per channel) and activations (per tensor, unsigned
+ *       after a ReLU, signed where the input may be negative);
  *   <li>{@code shift}: shift-quantized weights {@code ±2^-k·σ0} (1 sign + {@code b-1} exponent
  *       bits) and LSQ activations;
  *   <li>{@code nhot}: n-hot(b, 2) weights and activations after two-stage fine-tuning;
