@@ -34,14 +34,15 @@ import java.util.zip.CheckedOutputStream;
 /**
  * The packed model format: every quantized weight tensor stored as integer codes bit-packed at
  * their real width ({@code ceil(log2 |levels|)} bits) with its level table and per-channel scales;
- * every other parameter (biases, BatchNorm, quantizer steps) as float32, or as float16 when asked
+ * every other parameter (biases, BatchNorm, activation steps) as float32, or as float16 when asked
  * (a float model shipped at half size). A float model (no wrapper) is written the same way, all of
  * its parameters float.
  *
  * <p>Layout (big-endian): magic {@code DJLQPACK}, version, entry count, then per parameter its
  * name, shape and either float32 data, float16 data, (bits, level tables, scales, packed codes), or
  * nothing for a quantizer parameter the codebook of its layer already holds (learned level tables,
- * version 3 on);
+ * version 3 on; weight steps and shift σ0, which the codebook's scales determine, version 4 on: a
+ * model with thousands of small channels, like MobileNetV2, no longer stores its scales twice);
  * a CRC-32 of all that ends the file. Writes go to a temporary file renamed into place, so a crash never leaves a
  * half-written model under the final name.
  *
@@ -52,7 +53,7 @@ import java.util.zip.CheckedOutputStream;
 public final class PackedModel {
 
     /** The format version this code writes and reads. */
-    public static final int VERSION = 3;
+    public static final int VERSION = 4;
 
     private static final byte[] MAGIC = "DJLQPACK".getBytes(StandardCharsets.US_ASCII);
     private static final byte FLOAT = 0;
@@ -238,7 +239,7 @@ public final class PackedModel {
                 Codebook book = books.get(layer);
                 if (book == null) {
                     throw new MalformedModelException(source + ": the weights of a layer with " + layer.getWeightQuantizer().describe()
-                            + " are not packed in the file, so its level tables are missing.");
+                            + " are not packed in the file, so the parameters its codebook holds are missing.");
                 }
                 layer.getWeightQuantizer().restoreFromCodebook(book);
             }

@@ -70,7 +70,8 @@ public class BinaryQuantizer extends Quantizer {
 
     @Override
     public Codebook codebook(ParameterStore parameterStore, NDArray w) {
-        NDArray alpha = perScale(w, t -> t.abs().mean(new int[] {1}, true));
+        // loaded weights are ±α already: their mean magnitude may round an ulp off α, their maximum is α
+        NDArray alpha = perScale(w, t -> hasPrequantizedInputs() ? t.abs().max(new int[] {1}, true) : t.abs().mean(new int[] {1}, true));
         return encode(parameterStore, w, alpha, new float[] {-1f, 1f});
     }
 

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -19,6 +20,9 @@ import java.util.Optional;
  * - x/s)} inside, {@code g·Qn} or {@code g·Qp} outside.
  */
 public abstract class LearnedStepQuantizer extends Quantizer {
+
+    /** Keeps the effective step {@code |s| + ε} positive (see {@link #positiveStep}). */
+    private static final float EPSILON = 1e-8f;
 
     private final Parameter step;
     private LevelSet levels;
@@ -110,7 +114,18 @@ public abstract class LearnedStepQuantizer extends Quantizer {
      * @return the effective step
      */
     protected NDArray positiveStep(ParameterStore parameterStore, NDArray x, boolean training) {
-        return parameterStore.getValue(step, x.getDevice(), training).abs().add(1e-8f);
+        return parameterStore.getValue(step, x.getDevice(), training).abs().add(EPSILON);
+    }
+
+    /** The weight codebook's scales are the effective steps: the packed file stores them once. */
+    @Override
+    public List<Parameter> codebookParameters() {
+        return List.of(step);
+    }
+
+    @Override
+    public void restoreFromCodebook(Codebook book) {
+        restoreScales(step, book.scales(), s -> Math.abs(s) + EPSILON, scale -> scale - EPSILON);
     }
 
     /**
@@ -181,7 +196,7 @@ public abstract class LearnedStepQuantizer extends Quantizer {
         if (perChannel) {
             return Optional.empty();
         }
-        NDArray s = parameterStore.getValue(step, step.getArray().getDevice(), false).abs().add(1e-8f);
+        NDArray s = positiveStep(parameterStore, step.getArray(), false);
         return Optional.of(new IntegerGrid(s.toFloatArray()[0], levels));
     }
 

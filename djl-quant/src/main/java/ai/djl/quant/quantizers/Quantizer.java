@@ -366,6 +366,15 @@ public abstract class Quantizer extends AbstractBlock {
     }
 
     /**
+     * Returns whether the tensors given to {@link #codebook} are hard values already.
+     *
+     * @return true after {@code setPrequantizedInputs(true)}
+     */
+    protected final boolean hasPrequantizedInputs() {
+        return prequantizedInputs;
+    }
+
+    /**
      * Marks the quantizer calibrated without touching its parameters, as when they were set by
      * hand or copied from another quantizer.
      */
@@ -518,6 +527,46 @@ public abstract class Quantizer extends AbstractBlock {
      */
     protected List<String> describeOptions() {
         return List.of();
+    }
+
+    /** A float function, evaluated in float arithmetic exactly as the engine evaluates it. */
+    @FunctionalInterface
+    protected interface FloatMap {
+        /**
+         * Applies the function.
+         *
+         * @param x the argument
+         * @return the value
+         */
+        float apply(float x);
+    }
+
+    /**
+     * Sets a scale parameter from the codebook scales it produced, so that {@code scale(t) ==
+     * stored} holds exactly in float arithmetic for every element: the packed file then stores
+     * the value once (in the codebook) and a loaded model encodes its weights with the very same
+     * scales. The search starts at {@code guess(stored)} and moves by one ulp at a time.
+     *
+     * @param parameter the scale parameter, one element per stored scale
+     * @param stored the codebook's scales
+     * @param scale how the codebook scale is computed from the parameter (increasing)
+     * @param guess an approximate inverse of {@code scale}
+     * @throws IllegalStateException when no float maps exactly onto a stored scale
+     */
+    protected final void restoreScales(Parameter parameter, float[] stored, FloatMap scale, FloatMap guess) {
+        float[] values = new float[stored.length];
+        for (int i = 0; i < stored.length; i++) {
+            float t = guess.apply(stored[i]);
+            for (int step = 0; step < 64 && scale.apply(t) != stored[i]; step++) {
+                t = scale.apply(t) < stored[i] ? Math.nextUp(t) : Math.nextDown(t);
+            }
+            if (scale.apply(t) != stored[i]) {
+                throw new IllegalStateException(layerName + ": no " + parameter.getName() + " gives the stored scale "
+                        + stored[i] + "; the packed file is not from this quantizer.");
+            }
+            values[i] = t;
+        }
+        parameter.getArray().set(values);
     }
 
     /**

@@ -354,6 +354,19 @@ public class ShiftQuantizer extends Quantizer {
         return encode(parameterStore, w, s0, levels);
     }
 
+    /** The codebook's scales are {@code 3·σ0}: the packed file stores σ0 only there. */
+    @Override
+    public List<Parameter> codebookParameters() {
+        return sigma0 == null ? List.of() : List.of(sigma0);
+    }
+
+    @Override
+    public void restoreFromCodebook(Codebook book) {
+        if (sigma0 != null) {
+            restoreScales(sigma0, book.scales(), s0 -> s0 * 3f, scale -> scale / 3f);
+        }
+    }
+
     /** On the shift grid one signed power of two per weight, a single shift; b on the uniform grid. */
     @Override
     public int multiplierTerms() {

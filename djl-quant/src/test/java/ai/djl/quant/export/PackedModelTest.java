@@ -91,6 +91,24 @@ public class PackedModelTest {
         }
     }
 
+    @Test(dataProvider = "configs")
+    public void aLoadedModelPacksToTheSameBytes(QuantizationConfig config) throws Exception {
+        // weight steps and shift σ0 live only in the codebook's scales: restoring them must be exact
+        Path dir = Files.createTempDirectory("packed");
+        try (Model model = Model.newInstance("m")) {
+            prepare(model, config, input());
+            PackedModel.write(model.getBlock(), dir.resolve("a.djlq"), false);
+        }
+        try (Model model = Model.newInstance("m")) {
+            model.setBlock(TestModels.smallCnn());
+            TestModels.init(model.getBlock(), model.getNDManager());
+            QuantizedNetwork qnet = Quantization.wrap(model.getBlock(), config);
+            PackedModel.read(qnet, dir.resolve("a.djlq"));
+            PackedModel.write(qnet, dir.resolve("b.djlq"));
+        }
+        Assert.assertEquals(Files.readAllBytes(dir.resolve("b.djlq")), Files.readAllBytes(dir.resolve("a.djlq")));
+    }
+
     @Test
     public void loadedShiftWeightsAreEncodedAsTheyAreNotQuantizedAgain() throws Exception {
         // the shift quantizer standardises by the weights' own moments: re-quantizing its hard values
