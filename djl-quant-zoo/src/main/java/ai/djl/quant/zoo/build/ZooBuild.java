@@ -310,7 +310,7 @@ public final class ZooBuild {
         return switch (variant.quantizer()) {
             case "fp32" -> "none (float model; parameters stored as float16)";
             case "uniform" -> "weights: LSQ " + variant.weightBits() + "-bit signed per channel; activations: LSQ "
-                    + variant.activationBits() + "-bit unsigned per tensor";
+                    + variant.activationBits() + "-bit per tensor (unsigned after a ReLU, else signed)";
             case "shift" -> "weights: shift quantizer ±2^-k·σ0 with " + (variant.weightBits() - 1)
                     + " shift bits (no zero) per channel, λ schedule; activations: LSQ " + variant.activationBits() + "-bit";
             case "nhot" -> "weights and activations: n-hot(" + variant.weightBits() + ",2) with learned step, after "
