@@ -49,7 +49,7 @@ public final class NonNegativeInputs {
      *
      * @param root the model's block, not yet wrapped
      * @return the {@link QuantizedLayer#supports supported} layers (compared by identity) whose
-     *     input is provably non-negative
+     *     input is non-negative as far as the walk and its probes tell
      */
     public static Set<Block> find(Block root) {
         try (NDManager manager = NDManager.newBaseManager()) {
