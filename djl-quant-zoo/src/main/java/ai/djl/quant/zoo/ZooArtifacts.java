@@ -1,5 +1,8 @@
 package ai.djl.quant.zoo;
 
+import ai.djl.MalformedModelException;
+import ai.djl.nn.Block;
+import ai.djl.quant.export.PackedModel;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -79,6 +82,19 @@ public final class ZooArtifacts {
                     + ", card says " + card.sha256() + "): the file is corrupt; reinstall the zoo jar or rebuild the artifact.");
         }
         return bytes;
+    }
+
+    /**
+     * Fills a block with a variant's packed model, after the checksum check of {@link #model}.
+     *
+     * @param variant the variant
+     * @param card its card
+     * @param block the block {@code variant.newBlock()} built, initialized
+     * @throws IOException when the file is missing, corrupt or fails its checksum
+     * @throws MalformedModelException when the file does not fit the block
+     */
+    public void load(ZooVariant variant, ModelCard card, Block block) throws IOException, MalformedModelException {
+        PackedModel.read(block, model(variant, card), describe(variant, card.fileName()));
     }
 
     /**

@@ -5,7 +5,6 @@ import ai.djl.Model;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
-import ai.djl.quant.export.PackedModel;
 import ai.djl.repository.MRL;
 import ai.djl.repository.Repository;
 import ai.djl.repository.zoo.Criteria;
@@ -118,14 +117,13 @@ public abstract class ZooModelLoader implements ModelLoader {
         ZooArtifacts artifacts = artifacts(criteria.getArguments());
         ZooVariant variant = select(artifacts, criteria.getFilters());
         ModelCard card = artifacts.card(variant).orElseThrow();
-        byte[] bytes = artifacts.model(variant, card);
 
         Model model = Model.newInstance(artifactId + "-" + variant.name(), criteria.getDevice());
         try {
             Block block = variant.newBlock();
             model.setBlock(block);
             block.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1).addAll(variant.inputShape()));
-            PackedModel.read(block, bytes, artifacts.describe(variant, card.fileName()));
+            artifacts.load(variant, card, block);
             model.setProperty("quantizer", variant.quantizer());
             model.setProperty("weightBits", Integer.toString(variant.weightBits()));
             model.setProperty("activationBits", Integer.toString(variant.activationBits()));

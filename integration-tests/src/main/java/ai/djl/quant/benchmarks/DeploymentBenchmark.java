@@ -11,7 +11,6 @@ import ai.djl.quant.QuantizationConfig;
 import ai.djl.quant.data.FashionMnistDataset;
 import ai.djl.quant.export.IntegerEngine;
 import ai.djl.quant.export.ModelSize;
-import ai.djl.quant.export.PackedModel;
 import ai.djl.quant.export.onnx.OnnxExporter;
 import ai.djl.quant.nn.QuantizedNetwork;
 import ai.djl.quant.quantizers.LsqQuantizer;
@@ -215,7 +214,7 @@ public final class DeploymentBenchmark {
         if (card.isEmpty()) {
             return false;
         }
-        PackedModel.read(block, jar.model(v, card.get()), jar.describe(v, card.get().fileName()));
+        jar.load(v, card.get(), block);
         return true;
     }
 

@@ -10,7 +10,6 @@ import ai.djl.nn.Block;
 import ai.djl.quant.Quantization;
 import ai.djl.quant.QuantizationConfig;
 import ai.djl.quant.data.FashionMnistDataset;
-import ai.djl.quant.export.PackedModel;
 import ai.djl.quant.nn.QuantizedNetwork;
 import ai.djl.quant.quantizers.LsqQuantizer;
 import ai.djl.quant.training.ClassifierEvaluation;
@@ -116,7 +115,7 @@ public class ZooArtifactsTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             Block block = fp32.newFloatBlock();
             block.initialize(manager, DataType.FLOAT32, new Shape(1, 1, 28, 28));
-            PackedModel.read(block, jar.model(fp32, card), jar.describe(fp32, card.fileName()));
+            jar.load(fp32, card, block);
             double floatAccuracy = ClassifierEvaluation.accuracy(block, manager, test);
             QuantizedNetwork quantized = Quantization.wrap(block, QuantizationConfig.builder()
                     .setWeights(LsqQuantizer.spec(8)).optActivations(LsqQuantizer.spec(8)).optSums(LsqQuantizer.spec(8))
