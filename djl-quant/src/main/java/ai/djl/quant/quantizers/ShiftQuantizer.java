@@ -42,6 +42,9 @@ import java.util.List;
  */
 public class ShiftQuantizer extends Quantizer {
 
+    /** The clip in standard deviations: levels span {@code ±3σ} (weights {@code ±3σ0}). */
+    private static final float CLIP_SIGMAS = 3f;
+
     /** How magnitudes are rounded to the level set. */
     public enum Rounding {
         /** Round magnitudes up, as the reference implementation does. */
@@ -286,7 +289,7 @@ public class ShiftQuantizer extends Quantizer {
             // activations: g = f = x̂ = BN(x); q = 3·Q(x̂/3)
             NDArray xhat = norm.forward(ps, new NDList(x), training).head();
             NDArray xd = xhat.stopGradient();
-            NDArray q = levels(xd, 1f / 3).muli(3);
+            NDArray q = levels(xd, 1f / CLIP_SIGMAS).muli(CLIP_SIGMAS);
             return hard ? q : combine(xhat, xd, q, null);
         }
         // weights: g = (σ0/σ)·W, f = (σ0/σ)·(W - μ) = g - (σ0/σ)·μ, q = 3σ0·Q((W - μ)/(3σ))
@@ -295,7 +298,7 @@ public class ShiftQuantizer extends Quantizer {
         NDArray mean = moments[0];
         NDArray std = moments[1];
         NDArray s0 = ps.getValue(sigma0, x.getDevice(), false).stopGradient();
-        NDArray q = levels(w.sub(mean).divi(std.mul(3)), 1f).muli(s0.mul(3));
+        NDArray q = levels(w.sub(mean).divi(std.mul(CLIP_SIGMAS)), 1f).muli(s0.mul(CLIP_SIGMAS));
         if (hard) {
             return q;
         }
@@ -342,7 +345,7 @@ public class ShiftQuantizer extends Quantizer {
         if (sigma0 == null) {
             return super.codebook(parameterStore, w);
         }
-        NDArray s0 = parameterStore.getValue(sigma0, w.getDevice(), false).stopGradient().mul(3);
+        NDArray s0 = parameterStore.getValue(sigma0, w.getDevice(), false).stopGradient().mul(CLIP_SIGMAS);
         int half = 1 << (bits - 1);
         float[] levels = new float[2 * half];
         for (int k = 0; k < half; k++) {
@@ -363,7 +366,7 @@ public class ShiftQuantizer extends Quantizer {
     @Override
     public void restoreFromCodebook(Codebook book) {
         if (sigma0 != null) {
-            restoreScales(sigma0, book.scales(), s0 -> s0 * 3f, scale -> scale / 3f);
+            restoreScales(sigma0, book.scales(), s0 -> s0 * CLIP_SIGMAS, scale -> scale / CLIP_SIGMAS);
         }
     }
 
