@@ -36,6 +36,10 @@ import java.util.List;
  *       σ_c} (unbiased) computed without gradient and {@code σ0_c} the std of the weights when the
  *       quantizer was calibrated (the pretrained ones), saved with the model and not trained. The
  *       weight gradient is therefore {@code σ0_c/σ_c} times the upstream gradient (with scaling).
+ *   <li>Weights, uncentered ({@code optCentered(false)}, ours): {@code 3ρ0_c · q_λ(W/(3ρ_c))} with
+ *       {@code ρ_c = sqrt(mean(W_c²))} the per-channel root mean square. The reference drops each
+ *       channel's mean, harmless for wide 3×3 convolutions but not for depthwise kernels of 9 weights
+ *       whose mean is their low-pass part: removing it from a MobileNetV2 base costs it all its accuracy.
  *   <li>Activations: an affine-free BatchNorm (child of this quantizer, running statistics at
  *       inference) then {@code 3·q_λ(x̂/3)}, signed, no learned clip.
  * </ul>
@@ -67,6 +71,7 @@ public class ShiftQuantizer extends Quantizer {
     private final Grid grid;
     private final Rounding rounding;
     private final boolean gradientScaling;
+    private final boolean centered;
     private final Parameter sigma0;
     private final BatchNorm norm;
     private float lambda = 1f;
@@ -76,6 +81,7 @@ public class ShiftQuantizer extends Quantizer {
         grid = builder.grid;
         rounding = builder.rounding;
         gradientScaling = builder.gradientScaling;
+        centered = builder.centered;
         if (!signed) {
             throw new IllegalArgumentException(
                     "ShiftQuantizer is signed by design (activations are batch-normalised first).");
@@ -106,7 +112,19 @@ public class ShiftQuantizer extends Quantizer {
      * @return the spec
      */
     public static QuantizerSpec shiftSpec(int shiftBits) {
-        return spec(Grid.SHIFT, shiftBits + 1, Rounding.CEIL, true);
+        return shiftSpec(shiftBits, true);
+    }
+
+    /**
+     * A spec for the shift grid with {@code s} shift bits, ceiling rounding and gradient scaling,
+     * with or without the per-channel centering of the weights.
+     *
+     * @param shiftBits s, 0 to 4
+     * @param centered true for the reference {@code (W - μ)/(3σ)}, false for {@code W/(3ρ)}
+     * @return the spec
+     */
+    public static QuantizerSpec shiftSpec(int shiftBits, boolean centered) {
+        return spec(Grid.SHIFT, shiftBits + 1, Rounding.CEIL, true, centered);
     }
 
     /**
@@ -129,6 +147,20 @@ public class ShiftQuantizer extends Quantizer {
      * @return the spec
      */
     public static QuantizerSpec spec(Grid grid, int bits, Rounding rounding, boolean gradientScaling) {
+        return spec(grid, bits, rounding, gradientScaling, true);
+    }
+
+    /**
+     * A spec with every option, centering included.
+     *
+     * @param grid the level set
+     * @param bits the total bits (sign included)
+     * @param rounding the rounding of magnitudes
+     * @param gradientScaling true for gradient 1, false for gradient λ
+     * @param centered whether weights are centered per channel before scaling (the reference)
+     * @return the spec
+     */
+    public static QuantizerSpec spec(Grid grid, int bits, Rounding rounding, boolean gradientScaling, boolean centered) {
         String name = grid == Grid.SHIFT ? "shift" : "shift-uniform";
         return QuantizerSpec.of(
                 name,
@@ -140,6 +172,7 @@ public class ShiftQuantizer extends Quantizer {
                                 .optGrid(grid)
                                 .optRounding(rounding)
                                 .optGradientScaling(gradientScaling)
+                                .optCentered(centered)
                                 .build());
     }
 
@@ -255,8 +288,15 @@ public class ShiftQuantizer extends Quantizer {
         }
     }
 
-    /** Per-channel mean and unbiased standard deviation, from E[w] and E[w²] (two passes). */
+    /**
+     * Per-channel centre and spread: mean and unbiased standard deviation, from E[w] and E[w²]
+     * (two passes); uncentered, a zero centre and the root mean square.
+     */
     private NDArray[] channelMoments(NDArray w) {
+        if (!centered) {
+            NDArray rms = perScale(w, rows -> rows.square().mean(new int[] {1}, true)).maximum(1e-24f).sqrt();
+            return new NDArray[] {null, rms};
+        }
         long n = elementsPerScale(w);
         NDArray mean = perScale(w, rows -> rows.mean(new int[] {1}, true));
         NDArray meanSquare = perScale(w, rows -> rows.square().mean(new int[] {1}, true));
@@ -292,19 +332,22 @@ public class ShiftQuantizer extends Quantizer {
             NDArray q = levels(xd, 1f / CLIP_SIGMAS).muli(CLIP_SIGMAS);
             return hard ? q : combine(xhat, xd, q, null);
         }
-        // weights: g = (σ0/σ)·W, f = (σ0/σ)·(W - μ) = g - (σ0/σ)·μ, q = 3σ0·Q((W - μ)/(3σ))
+        // weights: g = (σ0/σ)·W, f = (σ0/σ)·(W - μ) = g - (σ0/σ)·μ, q = 3σ0·Q((W - μ)/(3σ));
+        // uncentered μ = 0 and σ, σ0 are root mean squares, so f = g
         NDArray w = x.stopGradient();
         NDArray[] moments = channelMoments(w);
         NDArray mean = moments[0];
         NDArray std = moments[1];
         NDArray s0 = ps.getValue(sigma0, x.getDevice(), false).stopGradient();
-        NDArray q = levels(w.sub(mean).divi(std.mul(CLIP_SIGMAS)), 1f).muli(s0.mul(CLIP_SIGMAS));
+        NDArray clip = std.mul(CLIP_SIGMAS);
+        NDArray normalised = mean == null ? w.div(clip) : w.sub(mean).divi(clip);
+        NDArray q = levels(normalised, 1f).muli(s0.mul(CLIP_SIGMAS));
         if (hard) {
             return q;
         }
         NDArray gain = s0.div(std);
         NDArray g = x.mul(gain);
-        return combine(g, g.stopGradient(), q, gain.mul(mean)); // not in place: autograd saved gain
+        return combine(g, g.stopGradient(), q, mean == null ? null : gain.mul(mean)); // not in place: autograd saved gain
     }
 
     /**
@@ -391,6 +434,9 @@ public class ShiftQuantizer extends Quantizer {
         List<String> options = new ArrayList<>();
         options.add(rounding.name().toLowerCase(java.util.Locale.ROOT));
         options.add(gradientScaling ? "grad-scaled" : "grad-lambda");
+        if (!centered && role == QuantizerRole.WEIGHT) {
+            options.add("uncentered");
+        }
         return options;
     }
 
@@ -400,6 +446,7 @@ public class ShiftQuantizer extends Quantizer {
         private Grid grid = Grid.SHIFT;
         private Rounding rounding = Rounding.CEIL;
         private boolean gradientScaling = true;
+        private boolean centered = true;
 
         Builder() {
             optSigned(true);
@@ -435,6 +482,19 @@ public class ShiftQuantizer extends Quantizer {
          */
         public Builder optGradientScaling(boolean on) {
             this.gradientScaling = on;
+            return this;
+        }
+
+        /**
+         * Chooses whether weights are centered per channel before scaling: {@code (W - μ)/(3σ)} as
+         * in the reference (default), or {@code W/(3ρ)} with ρ the root mean square, which keeps
+         * each kernel's mean (needed by depthwise convolutions). Activations ignore it.
+         *
+         * @param on true to center (reference)
+         * @return this builder
+         */
+        public Builder optCentered(boolean on) {
+            this.centered = on;
             return this;
         }
 

@@ -114,6 +114,34 @@ public class ShiftQuantizerTest {
     }
 
     @Test
+    public void uncenteredWeightsKeepTheKernelMean() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            // an all-positive (low-pass) kernel: centering would make its levels half negative
+            NDArray w = manager.create(new float[] {0.4f, 0.5f, 0.6f, 0.5f}, new Shape(1, 4));
+            ShiftQuantizer centered = (ShiftQuantizer) ShiftQuantizer.shiftSpec(2, true).create(QuantizerRole.WEIGHT);
+            ShiftQuantizer uncentered = (ShiftQuantizer) ShiftQuantizer.shiftSpec(2, false).create(QuantizerRole.WEIGHT);
+            for (ShiftQuantizer q : new ShiftQuantizer[] {centered, uncentered}) {
+                q.initialize(manager, ai.djl.ndarray.types.DataType.FLOAT32, w.getShape());
+                q.calibrateFrom(w);
+            }
+            float rms = (float) Math.sqrt((0.16 + 0.25 + 0.36 + 0.25) / 4);
+            Assert.assertEquals(uncentered.getDirectParameters().get("sigma0").getArray().getFloat(0, 0), rms, 1e-6);
+            // λ = 1 is the identity on the calibration weights: the mean survives uncentered only
+            ai.djl.training.ParameterStore ps = new ai.djl.training.ParameterStore(manager, false);
+            assertClose(uncentered.quantize(ps, w, false).toFloatArray(), w.toFloatArray());
+            float[] zeroMean = centered.quantize(ps, w, false).toFloatArray();
+            Assert.assertEquals(zeroMean[0] + zeroMean[1] + zeroMean[2] + zeroMean[3], 0f, 1e-5);
+            // hard: every weight 3ρ0·2^-k with k in 0..3, all positive
+            uncentered.setDeployMode(true);
+            float[] h = uncentered.quantize(ps, w, false).toFloatArray();
+            // 0.4/(3ρ) = 0.26 -> 1/2 (ceiling), 0.5/(3ρ) = 0.33 -> 1/2, 0.6/(3ρ) = 0.39 -> 1/2
+            assertClose(h, new float[] {1.5f * rms, 1.5f * rms, 1.5f * rms, 1.5f * rms});
+            Assert.assertTrue(uncentered.describe().contains("uncentered"), uncentered.describe());
+            Assert.assertFalse(centered.describe().contains("uncentered"), centered.describe());
+        }
+    }
+
+    @Test
     public void badSettings() {
         Assert.expectThrows(IllegalArgumentException.class, () -> ShiftQuantizer.shiftSpec(5).create(QuantizerRole.WEIGHT));
         Assert.expectThrows(IllegalArgumentException.class, () -> ShiftQuantizer.shiftSpec(-1));

@@ -311,8 +311,9 @@ public final class ZooBuild {
             case "fp32" -> "none (float model; parameters stored as float16)";
             case "uniform" -> "weights: LSQ " + variant.weightBits() + "-bit signed per channel; activations: LSQ "
                     + variant.activationBits() + "-bit per tensor (unsigned after a ReLU, else signed)";
-            case "shift" -> "weights: shift quantizer ±2^-k·σ0 with " + (variant.weightBits() - 1)
-                    + " shift bits (no zero) per channel, λ schedule; activations: LSQ " + variant.activationBits() + "-bit";
+            case "shift" -> "weights: shift quantizer ±2^-k·3ρ0 (ρ0 the channel's root mean square, uncentered) with "
+                    + (variant.weightBits() - 1) + " shift bits (no zero) per channel, λ schedule; activations: LSQ "
+                    + variant.activationBits() + "-bit";
             case "nhot" -> "weights and activations: n-hot(" + variant.weightBits() + ",2) with learned step, after "
                     + NHOT_UNIFORM_EPOCHS + " uniform + " + (FINE_TUNE_EPOCHS - NHOT_UNIFORM_EPOCHS) + " n-hot epochs";
             case "learned" -> "weights: " + (1 << variant.weightBits()) + " learned levels per channel (Lloyd-Max init); activations: channel-balanced "
