@@ -102,8 +102,12 @@ public final class DeploymentBenchmark {
             runners.add(new DjlRunner("DJL PyTorch fp32", base, manager, ModelSize.bytes(base)));
             runners.add(new DjlRunner("DJL PyTorch fake-quant W8A8", quantized, manager, ModelSize.bytes(quantized)));
             runners.add(new OrtRunner("ONNX Runtime fp32", OnnxExporter.toBytes(base, EXAMPLE, OnnxExporter.Form.EXACT), threads));
-            OrtRunner int8 = new OrtRunner("ONNX Runtime int8 QDQ W8A8 (int32 bias)", OnnxExporter.toBytes(quantized, EXAMPLE, OnnxExporter.Form.INTEGER), threads);
+            OrtRunner int8 = new OrtRunner("ONNX Runtime int8 QDQ W8A8 (int32 bias where its rounding <= 1/"
+                    + Math.round(1 / OnnxExporter.BIAS_ROUNDING_LIMIT) + " step)", OnnxExporter.toBytes(quantized, EXAMPLE, OnnxExporter.Form.INTEGER), threads);
             runners.add(int8);
+            OrtRunner allFused = new OrtRunner("ONNX Runtime int8 QDQ W8A8 (int32 bias on every fusable layer)",
+                    OnnxExporter.toBytes(quantized, EXAMPLE, OnnxExporter.Form.INTEGER, OnnxExporter.ANY_BIAS_ROUNDING), threads);
+            runners.add(allFused);
             OrtRunner floatBias = new OrtRunner("ONNX Runtime int8 QDQ W8A8 (float bias)", OnnxExporter.toBytes(quantized, EXAMPLE, OnnxExporter.Form.EXACT), threads);
             runners.add(floatBias);
             OrtRunner fast = new OrtRunner("ONNX Runtime int8 QDQ W8A8 (fast: float weights where not fused)",
@@ -142,6 +146,7 @@ public final class DeploymentBenchmark {
             System.out.println("|---|---|---|---|");
             Runner reference = runners.get(1);
             parity(reference, int8, test, parityImages);
+            parity(reference, allFused, test, parityImages);
             parity(reference, floatBias, test, parityImages);
             parity(reference, fast, test, parityImages);
             parity(reference, engine, test, Math.min(engineParityImages, parityImages));

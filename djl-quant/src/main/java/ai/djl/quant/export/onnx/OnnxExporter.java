@@ -14,11 +14,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
-import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -48,9 +46,13 @@ public final class OnnxExporter implements LoweringTarget<String> {
         EXACT,
         /**
          * Integer weights, and int32 biases on the accumulator grid {@code s_input·s_weight[c]}
-         * where input and weights are integer: ONNX Runtime runs the layers whose output is
-         * quantized again as integer convolutions (QLinearConv). The bias rounding moves each bias
-         * by at most half a grid unit, which can flip a following activation's rounding.
+         * where ONNX Runtime fuses the layer into an integer convolution (QLinearConv: input
+         * quantized on a full 8-bit grid, output quantized again, through a ReLU at most) and the
+         * bias rounding, at most half an accumulator unit, stays within the bias rounding limit
+         * ({@link #BIAS_ROUNDING_LIMIT} unless given) of an output step; float biases (exact)
+         * elsewhere. A coarse
+         * accumulator (a depthwise kernel of 9 weights with a large folded BatchNorm scale) would
+         * otherwise move the output by up to half a step and flip its rounding.
          */
         INTEGER,
         /**
@@ -63,22 +65,40 @@ public final class OnnxExporter implements LoweringTarget<String> {
         FAST
     }
 
+    /**
+     * The largest bias rounding error, as a fraction of the output's quantization step, for which a
+     * layer gets an int32 bias (and so is fused). A bias moved by a fraction f of a step moves about
+     * a fraction f of the layer's outputs across a rounding boundary; a W8A8 MobileNetV2 changes
+     * its top-1 prediction on 0.15 % of the test images with every eligible layer at f ≤ 1/256 and
+     * 0.65 % with all fused (f up to 1/2, its depthwise layers' accumulators are coarse), while
+     * ResNet18 keeps 6 of its 8 fusable layers at this limit. The default of the export methods.
+     */
+    public static final double BIAS_ROUNDING_LIMIT = 1.0 / 256;
+
+    /** A limit that lets every fusable layer fuse: the rounding never exceeds half a unit. */
+    public static final double ANY_BIAS_ROUNDING = Double.POSITIVE_INFINITY;
+
     private final OnnxGraph graph = new OnnxGraph();
     private final Form form;
+    private final double biasRoundingLimit;
     /** The scale of every full-range (fusable) quantized activation tensor, by name. */
     private final Map<String, Float> activationScales = new HashMap<>();
     /** For each tensor computed from a deferred layer's output through ReLU/ReLU6: that output. */
     private final Map<String, String> layerOutputOf = new HashMap<>();
-    /** The deferred layer outputs that are quantized again on a full-range grid. */
-    private final Set<String> requantized = new HashSet<>();
+    /** The deferred layer outputs that are quantized again on a full-range grid: that grid's step. */
+    private final Map<String, Float> requantized = new HashMap<>();
     private final List<DeferredLayer> deferred = new ArrayList<>();
 
-    /** A layer of the {@link Form#FAST} form whose weights are stored once the graph is known. */
+    /** A layer with integer weights whose weights and bias are stored once the graph is known. */
     private record DeferredLayer(int position, String input, String output, LayerWeights weights, float[] bias, String weightName,
             String biasName) {}
 
-    private OnnxExporter(Form form) {
+    private OnnxExporter(Form form, double biasRoundingLimit) {
+        if (!(biasRoundingLimit > 0)) {
+            throw new IllegalArgumentException("the bias rounding limit must be a positive fraction of a step, got " + biasRoundingLimit);
+        }
         this.form = form;
+        this.biasRoundingLimit = biasRoundingLimit;
     }
 
     /**
@@ -130,7 +150,23 @@ public final class OnnxExporter implements LoweringTarget<String> {
      * @return the ONNX {@code ModelProto}
      */
     public static byte[] toBytes(Block block, Shape inputShape, Form form) {
-        OnnxExporter exporter = new OnnxExporter(form);
+        return toBytes(block, inputShape, form, BIAS_ROUNDING_LIMIT);
+    }
+
+    /**
+     * Encodes the model as ONNX bytes with a chosen bias rounding limit: a larger one lets more
+     * layers run as integer convolutions, at the cost of more activations rounded differently
+     * from the fake-quantized model.
+     *
+     * @param block an initialized model
+     * @param inputShape the shape of one example, without the batch axis
+     * @param form how quantized layers store weights and biases
+     * @param biasRoundingLimit the largest bias rounding, as a fraction of the output step, for
+     *     which a layer gets an int32 bias; {@link #ANY_BIAS_ROUNDING} for all fusable layers
+     * @return the ONNX {@code ModelProto}
+     */
+    public static byte[] toBytes(Block block, Shape inputShape, Form form, double biasRoundingLimit) {
+        OnnxExporter exporter = new OnnxExporter(form, biasRoundingLimit);
         String output = ModelLowering.lower(block, exporter, "input");
         exporter.storeDeferredWeights();
         long[] in = new long[inputShape.dimension() + 1];
@@ -211,7 +247,7 @@ public final class OnnxExporter implements LoweringTarget<String> {
         }
         boolean narrow = grid.min() > low || grid.max() < high;
         if (!narrow && layerOutputOf.containsKey(x)) {
-            requantized.add(layerOutputOf.get(x));
+            requantized.put(layerOutputOf.get(x), grid.scale());
         }
         if (narrow) {
             x = graph.node("Clip", "clip", List.of(x, scalar("lo", grid.min() * grid.scale()), scalar("hi", grid.max() * grid.scale())));
@@ -244,7 +280,7 @@ public final class OnnxExporter implements LoweringTarget<String> {
         return layer(x, weights, bias, inputs -> graph.node("Gemm", "linear", inputs, Attribute.integer("transB", 1)));
     }
 
-    /** Adds a convolution or linear node; in the FAST form its integer weights wait for the graph. */
+    /** Adds a convolution or linear node; integer weights and their bias wait for the graph. */
     private String layer(String x, LayerWeights weights, float[] bias, Function<List<String>, String> node) {
         String weightName = graph.fresh("weight");
         String biasName = bias == null ? null : graph.fresh("bias");
@@ -252,7 +288,7 @@ public final class OnnxExporter implements LoweringTarget<String> {
         if (bias != null) {
             inputs.add(biasName);
         }
-        if (form == Form.FAST && weights.integerExponent().isPresent()) {
+        if (form != Form.EXACT && weights.integerExponent().isPresent()) {
             // whether ONNX Runtime can fuse this layer depends on what consumes its output
             int position = graph.position();
             String output = node.apply(inputs);
@@ -260,65 +296,92 @@ public final class OnnxExporter implements LoweringTarget<String> {
             layerOutputOf.put(output, output);
             return output;
         }
-        storeWeights(x, weights, bias, weightName, biasName);
+        weight(weights, weightName);
+        if (bias != null) {
+            graph.namedFloats(biasName, bias, bias.length);
+        }
         return node.apply(inputs);
     }
 
-    /** Stores a layer's weights and bias in this form, under the names its node uses. */
-    private void storeWeights(String x, LayerWeights weights, float[] bias, String weightName, String biasName) {
-        weight(weights, weightName);
-        if (bias != null) {
-            bias(x, weights, bias, biasName);
-        }
-    }
-
-    /** Stores each deferred layer's weights: integer where ONNX Runtime fuses it, float elsewhere. */
+    /**
+     * Stores each deferred layer's weights and bias: integer weights with an int32 bias where ONNX
+     * Runtime fuses the layer; elsewhere integer weights and a float bias ({@link Form#INTEGER}) or
+     * both float ({@link Form#FAST}).
+     */
     private void storeDeferredWeights() {
         // last first: inserting before a later node leaves the earlier positions valid
         for (int i = deferred.size() - 1; i >= 0; i--) {
             DeferredLayer d = deferred.get(i);
-            boolean fused = activationScales.containsKey(d.input()) && requantized.contains(d.output());
+            int[] biasCodes = fusedBias(d);
             graph.insertAt(d.position(), () -> {
-                if (fused) {
-                    storeWeights(d.input(), d.weights(), d.bias(), d.weightName(), d.biasName());
+                if (biasCodes != null || form == Form.INTEGER) {
+                    weight(d.weights(), d.weightName());
+                } else {
+                    graph.namedFloats(d.weightName(), d.weights().floats(), d.weights().shape());
+                }
+                if (d.bias() == null) {
                     return;
                 }
-                graph.namedFloats(d.weightName(), d.weights().floats(), d.weights().shape());
-                if (d.bias() != null) {
+                if (biasCodes == null) {
                     graph.namedFloats(d.biasName(), d.bias(), d.bias().length);
+                    return;
                 }
+                float[] scales = accumulatorScales(d);
+                String q = graph.integers("bias_q", OnnxGraph.INT32, biasCodes, biasCodes.length);
+                String zero = graph.integers("bias_zero", OnnxGraph.INT32, new int[scales.length], scales.length);
+                graph.namedNode("DequantizeLinear", d.biasName(), List.of(q, graph.floats("bias_scale", scales, scales.length), zero),
+                        Attribute.integer("axis", 0));
             });
         }
     }
 
     /**
-     * The bias (as {@code name}): int32 at scale {@code s_input·s_weight[c]} behind a DequantizeLinear when input
-     * and weights are both integer (the form ONNX Runtime fuses into QLinearConv; the rounding
-     * error is at most half a unit of the accumulator), float otherwise.
+     * The int32 bias codes of a layer ONNX Runtime fuses, on the accumulator grid {@code
+     * s_input·s_weight[c]}; null when the layer is not fused: its input or output is not on a full
+     * 8-bit grid, a code overflows, or the rounding (half an accumulator unit) exceeds {@link
+     * #BIAS_ROUNDING_LIMIT} of the output step. A layer without bias fuses whenever its input and
+     * output allow (an empty array).
      */
-    private void bias(String x, LayerWeights weights, float[] bias, String name) {
-        Float inputScale = activationScales.get(x);
-        OptionalInt exponent = weights.integerExponent();
-        if (form == Form.EXACT || inputScale == null || exponent.isEmpty()) {
-            graph.namedFloats(name, bias, bias.length);
-            return;
+    private int[] fusedBias(DeferredLayer d) {
+        Float outputScale = requantized.get(d.output());
+        if (!activationScales.containsKey(d.input()) || outputScale == null) {
+            return null;
         }
-        Codebook book = weights.scaledCodebook();
-        float[] scales = new float[bias.length];
+        return d.bias() == null ? new int[0] : int32Bias(d.bias(), accumulatorScales(d), outputScale, biasRoundingLimit);
+    }
+
+    /**
+     * Rounds a bias to the accumulator grid: {@code round(b[c] / u[c])}, or null when a code
+     * overflows int32 or when {@code u[c]/2 > limit · outputStep} for some channel.
+     *
+     * @param bias the float bias b
+     * @param accumulatorScales u, {@code s_input·s_weight[c]}
+     * @param outputStep the step of the grid the layer's output is quantized to
+     * @param limit the largest rounding allowed, as a fraction of the output step
+     * @return the int32 codes, or null when the bias must stay float
+     */
+    static int[] int32Bias(float[] bias, float[] accumulatorScales, float outputStep, double limit) {
         int[] codes = new int[bias.length];
-        for (int c = 0; c < bias.length; c++) {
-            scales[c] = inputScale * (float) Math.scalb((double) book.scale(c), -exponent.getAsInt());
-            double q = Math.rint(bias[c] / scales[c]);
-            if (!(Math.abs(q) < Integer.MAX_VALUE)) {
-                graph.namedFloats(name, bias, bias.length);
-                return;
+        for (int c = 0; c < codes.length; c++) {
+            double q = Math.rint(bias[c] / accumulatorScales[c]);
+            if (!(Math.abs(q) < Integer.MAX_VALUE) || accumulatorScales[c] / 2.0 > limit * outputStep) {
+                return null;
             }
             codes[c] = (int) q;
         }
-        String q = graph.integers("bias_q", OnnxGraph.INT32, codes, bias.length);
-        String zero = graph.integers("bias_zero", OnnxGraph.INT32, new int[scales.length], scales.length);
-        graph.namedNode("DequantizeLinear", name, List.of(q, graph.floats("bias_scale", scales, scales.length), zero),
-                Attribute.integer("axis", 0));
+        return codes;
+    }
+
+    /** The accumulator unit {@code s_input·s_weight[c]} of each output channel of a deferred layer. */
+    private float[] accumulatorScales(DeferredLayer d) {
+        float inputScale = activationScales.get(d.input());
+        int exponent = d.weights().integerExponent().getAsInt();
+        Codebook book = d.weights().scaledCodebook();
+        float[] scales = new float[d.weights().rows()];
+        for (int c = 0; c < scales.length; c++) {
+            scales[c] = inputScale * (float) Math.scalb((double) book.scale(c), -exponent);
+        }
+        return scales;
     }
 
     /** The weights (as {@code name}): integer codes behind a DequantizeLinear when they allow, float values otherwise. */

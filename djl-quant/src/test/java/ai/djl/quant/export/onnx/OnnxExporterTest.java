@@ -80,7 +80,8 @@ public class OnnxExporterTest {
     public void onnxRuntimeRunsInt8LayersAsIntegerConvolutions() throws Exception {
         try (Model model = Model.newInstance("m")) {
             Block quantized = threeQuantizedConvReluPairs(model.getNDManager());
-            String graph = optimizedGraph(OnnxExporter.toBytes(quantized, new Shape(1, 12, 12), OnnxExporter.Form.INTEGER));
+            String graph = optimizedGraph(OnnxExporter.toBytes(quantized, new Shape(1, 12, 12), OnnxExporter.Form.INTEGER,
+                    OnnxExporter.ANY_BIAS_ROUNDING));
             // the conv-relu pairs whose output is quantized again (the first two) become integer convolutions
             Assert.assertEquals(count(graph, "QLinearConv"), 2, "QLinearConv nodes after ONNX Runtime's fusion");
         }
@@ -91,8 +92,8 @@ public class OnnxExporterTest {
         try (Model model = Model.newInstance("m")) {
             NDManager manager = model.getNDManager();
             Block quantized = threeQuantizedConvReluPairs(manager);
-            byte[] integer = OnnxExporter.toBytes(quantized, new Shape(1, 12, 12), OnnxExporter.Form.INTEGER);
-            byte[] fast = OnnxExporter.toBytes(quantized, new Shape(1, 12, 12), OnnxExporter.Form.FAST);
+            byte[] integer = OnnxExporter.toBytes(quantized, new Shape(1, 12, 12), OnnxExporter.Form.INTEGER, OnnxExporter.ANY_BIAS_ROUNDING);
+            byte[] fast = OnnxExporter.toBytes(quantized, new Shape(1, 12, 12), OnnxExporter.Form.FAST, OnnxExporter.ANY_BIAS_ROUNDING);
             String integerGraph = optimizedGraph(integer);
             String fastGraph = optimizedGraph(fast);
             Assert.assertEquals(count(fastGraph, "QLinearConv"), 2);
@@ -116,9 +117,9 @@ public class OnnxExporterTest {
             QuantizationConfig sums = (QuantizationConfig) ExportTesting.configs()[2][1];
             Assert.assertNotNull(sums.getSums());
             String without = optimizedGraph(OnnxExporter.toBytes(ExportTesting.prepare(manager, plain, x), new Shape(1, 12, 12),
-                    OnnxExporter.Form.INTEGER));
+                    OnnxExporter.Form.INTEGER, OnnxExporter.ANY_BIAS_ROUNDING));
             String with = optimizedGraph(OnnxExporter.toBytes(ExportTesting.prepare(manager, sums, x), new Shape(1, 12, 12),
-                    OnnxExporter.Form.INTEGER));
+                    OnnxExporter.Form.INTEGER, OnnxExporter.ANY_BIAS_ROUNDING));
             // the convolution that feeds the sum is quantized again now, and the sum is an integer addition
             Assert.assertTrue(count(with, "QLinearConv") > count(without, "QLinearConv"), count(with, "QLinearConv") + " QLinearConv");
             Assert.assertTrue(count(with, "QLinearAdd") > 0 && count(without, "QLinearAdd") == 0);
@@ -190,6 +191,23 @@ public class OnnxExporterTest {
 
     private static int count(String text, String word) {
         return text.split(word, -1).length - 1;
+    }
+
+    @Test
+    public void biasesAreRoundedToTheAccumulatorOnlyWhereTheRoundingIsNegligible() {
+        float step = 0.1f;
+        double limit = OnnxExporter.BIAS_ROUNDING_LIMIT;
+        float fine = (float) (2 * limit * step); // half a unit is exactly the limit
+        Assert.assertEquals(OnnxExporter.int32Bias(new float[] {0.01f, -0.5f}, new float[] {fine, fine / 2}, step, limit),
+                new int[] {(int) Math.rint(0.01f / fine), (int) Math.rint(-0.5f / (fine / 2))});
+        // one coarse channel (a depthwise kernel with a large folded BatchNorm scale) keeps the whole bias float
+        Assert.assertNull(OnnxExporter.int32Bias(new float[] {0.01f, 0.01f}, new float[] {fine, fine * 1.01f}, step, limit));
+        Assert.assertNotNull(OnnxExporter.int32Bias(new float[] {0.01f, 0.01f}, new float[] {fine, fine * 1.01f}, step,
+                OnnxExporter.ANY_BIAS_ROUNDING));
+        // a code beyond int32
+        Assert.assertNull(OnnxExporter.int32Bias(new float[] {1e6f}, new float[] {1e-6f}, 1e3f, OnnxExporter.ANY_BIAS_ROUNDING));
+        Assert.assertEquals(OnnxExporter.int32Bias(new float[0], new float[0], step, limit), new int[0]);
+        Assert.expectThrows(IllegalArgumentException.class, () -> OnnxExporter.toBytes(new SequentialBlock(), INPUT, OnnxExporter.Form.INTEGER, 0));
     }
 
     @Test
