@@ -115,9 +115,13 @@ public final class DeploymentBenchmark {
             runners.add(fast);
             DjlRunner sumsReference = new DjlRunner("DJL PyTorch fake-quant W8A8 + 8-bit sums", withSums, manager, ModelSize.bytes(withSums));
             runners.add(sumsReference);
-            OrtRunner sumsInt8 = new OrtRunner("ONNX Runtime int8 QDQ W8A8 + 8-bit sums (int32 bias)",
+            OrtRunner sumsInt8 = new OrtRunner("ONNX Runtime int8 QDQ W8A8 + 8-bit sums (int32 bias where its rounding <= 1/"
+                    + Math.round(1 / OnnxExporter.BIAS_ROUNDING_LIMIT) + " step)",
                     OnnxExporter.toBytes(withSums, EXAMPLE, OnnxExporter.Form.INTEGER), threads);
             runners.add(sumsInt8);
+            OrtRunner sumsAllFused = new OrtRunner("ONNX Runtime int8 QDQ W8A8 + 8-bit sums (int32 bias on every fusable layer)",
+                    OnnxExporter.toBytes(withSums, EXAMPLE, OnnxExporter.Form.INTEGER, OnnxExporter.ANY_BIAS_ROUNDING), threads);
+            runners.add(sumsAllFused);
             OrtRunner sumsFast = new OrtRunner("ONNX Runtime int8 QDQ W8A8 + 8-bit sums (fast)",
                     OnnxExporter.toBytes(withSums, EXAMPLE, OnnxExporter.Form.FAST), threads);
             runners.add(sumsFast);
@@ -151,6 +155,7 @@ public final class DeploymentBenchmark {
             parity(reference, fast, test, parityImages);
             parity(reference, engine, test, Math.min(engineParityImages, parityImages));
             parity(sumsReference, sumsInt8, test, parityImages);
+            parity(sumsReference, sumsAllFused, test, parityImages);
             parity(sumsReference, sumsFast, test, parityImages);
             System.out.println("| model | images | top-1 % |");
             System.out.println("|---|---|---|");
