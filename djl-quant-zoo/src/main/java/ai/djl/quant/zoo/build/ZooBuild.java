@@ -7,6 +7,7 @@ import ai.djl.modality.cv.output.DetectedObjects;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.quant.Quantization;
 import ai.djl.quant.data.FashionMnistDataset;
+import ai.djl.quant.data.EpochChunks;
 import ai.djl.quant.data.FashionMnistScenes;
 import ai.djl.quant.export.CostReport;
 import ai.djl.quant.export.PackedModel;
@@ -51,12 +52,13 @@ import java.util.Locale;
  * <ol>
  *   <li>fp32 bases. Classifiers: 12 epochs on Fashion-MNIST, SGD momentum 0.9, one-cycle to 0.1,
  *       weight decay 5e-4, shift + flip augmentation, batch 128 (the anchors' recipe). CenterNet:
- *       10 epochs on 30 000 Fashion-MNIST scenes, Adam with a cosine learning rate from 2e-3,
+ *       10 passes over 30 000 Fashion-MNIST scenes, Adam with a cosine learning rate from 2e-3,
  *       weight decay 1e-5, batch 32 (a PyTorch run of the same set-up, dev/device, reached mAP@.5
- *       0.82 this way, 0.73 with 24 epochs on 10 000 scenes).
- *   <li>each quantized variant: 3 epochs of quantization-aware fine-tuning from its base (cosine
- *       from 0.01 for classifiers, 1e-3 for CenterNet; n-hot: 2 uniform + 1 n-hot epochs; shift:
- *       the λ schedule compressed into the 3 epochs).
+ *       0.82 this way, 0.73 with 24 passes over 10 000 scenes). A pass is 3 epochs of 10 000
+ *       scenes ({@link EpochChunks}), so that a checkpoint comes every few minutes, not every hour.
+ *   <li>each quantized variant: 3 passes of quantization-aware fine-tuning from its base (cosine
+ *       from 0.01 for classifiers, 1e-3 for CenterNet; n-hot: 2 uniform + 1 n-hot passes; shift:
+ *       the λ schedule compressed into the 3 passes).
  *   <li>export: the packed file (float16 for fp32 bases, integer codes for quantized weights), then
  *       the card, whose score is measured by loading the file through a DJL Criteria and running
  *       the full test set as a user would (classifiers: the 10k test images; CenterNet: 2 000 test
@@ -66,26 +68,51 @@ import java.util.Locale;
  * <p>Every epoch is checkpointed (with its training history) under the work directory and every
  * finished artifact is kept, so a killed build resumes where it stopped; a failing variant is
  * reported and the others still run. Arguments: {@code [workDir=runs/zoo]
- * [outDir=djl-quant-zoo/src/main/resources/ai/djl/quant/zoo] [only=all|<arch>|<arch>/<variant>,...]}.
+ * [outDir=djl-quant-zoo/src/main/resources/ai/djl/quant/zoo] [only=all|<arch>|<arch>/<variant>,...]
+ * [smoke]}; {@code smoke} runs the whole pipeline of the detector on 64 training and 32 test scenes
+ * with a one-epoch base, to check it in a minute before a build of hours (its artifacts are
+ * worthless: write them elsewhere).
  */
 public final class ZooBuild {
 
     /** The command line that rebuilds the zoo, written into every card. */
     public static final String COMMAND = "dev/install-data.sh && mvn -B -q install -DskipTests && mvn -B -q -pl djl-quant-zoo exec:java";
 
-    static final int FINE_TUNE_EPOCHS = 3;
-    static final int NHOT_UNIFORM_EPOCHS = 2;
+    /** Passes over the training data of each quantized variant's fine-tuning. */
+    static final int FINE_TUNE_PASSES = 3;
+    /** Of which n-hot's uniform stage. */
+    static final int NHOT_UNIFORM_PASSES = 2;
+    /** The detector's epochs per pass over its 30 000 scenes ({@link EpochChunks}): a checkpoint every 10 000. */
+    static final int DETECTOR_EPOCHS_PER_PASS = 3;
 
     private final Path work;
     private final Path out;
     private final Setup classifier;
     private final Setup detector;
 
-    /** How one application trains and tests. */
+    /**
+     * How one application trains and tests; {@code epochsPerPass} epochs make one pass over the
+     * training data (1, or the detector's chunks).
+     */
     private record Setup(RandomAccessDataset train, RandomAccessDataset test, int batch, Shape example, int baseEpochs,
-            float fineTuneLearningRate, float fineTuneWeightDecay, Loss loss) {
+            float fineTuneLearningRate, float fineTuneWeightDecay, Loss loss, int epochsPerPass) {
         Shape input() {
             return new Shape(batch).addAll(example);
+        }
+
+        int fineTuneEpochs() {
+            return FINE_TUNE_PASSES * epochsPerPass;
+        }
+
+        int nHotUniformEpochs() {
+            return NHOT_UNIFORM_PASSES * epochsPerPass;
+        }
+
+        /** Makes the next epoch of the training data the one after {@code done}. */
+        void resumeAfter(int done) {
+            if (train instanceof EpochChunks chunks) {
+                chunks.startAt(done);
+            }
         }
 
         int stepsPerEpoch() {
@@ -93,25 +120,44 @@ public final class ZooBuild {
         }
     }
 
-    private ZooBuild(Path work, Path out) throws IOException {
+    private ZooBuild(Path work, Path out, boolean smoke) throws IOException {
         this.work = work;
         this.out = out;
         classifier = new Setup(FashionMnistDataset.trainingSet(128), FashionMnistDataset.testSet(500), 128, new Shape(1, 28, 28), 12,
-                0.01f, 1e-4f, null);
-        FashionMnistScenes scenes = FashionMnistScenes.builder().setSampling(32, true).optScenes(30_000).build();
+                0.01f, 1e-4f, null, 1);
+        FashionMnistScenes scenes = FashionMnistScenes.builder().setSampling(32, true).optScenes(smoke ? 64 : 30_000).build();
         FashionMnistScenes testScenes = FashionMnistScenes.builder().setSampling(32, false).optUsage(Dataset.Usage.TEST)
-                .optScenes(2_000).build();
+                .optScenes(smoke ? 32 : 2_000).build();
         scenes.prepare(null);
         testScenes.prepare(null);
-        detector = new Setup(scenes, testScenes, 32, new Shape(1, ZooVariant.SCENE_SIDE, ZooVariant.SCENE_SIDE), 10, 1e-3f, 1e-5f,
-                new CenterNetLoss(10));
+        int perPass = smoke ? 2 : DETECTOR_EPOCHS_PER_PASS;
+        EpochChunks chunks = EpochChunks.builder().setPool(scenes, perPass).setSampling(32, true).build();
+        detector = new Setup(chunks, testScenes, 32, new Shape(1, ZooVariant.SCENE_SIDE, ZooVariant.SCENE_SIDE), (smoke ? 1 : 10) * perPass,
+                1e-3f, 1e-5f, new CenterNetLoss(10), perPass);
     }
 
     public static void main(String[] args) throws Exception {
         Path work = Paths.get(args.length > 0 ? args[0] : "runs/zoo").toAbsolutePath();
         Path out = Paths.get(args.length > 1 ? args[1] : "djl-quant-zoo/src/main/resources/ai/djl/quant/zoo").toAbsolutePath();
         String only = args.length > 2 ? args[2] : "all";
-        ZooBuild build = new ZooBuild(work, out);
+        boolean smoke = args.length > 3 && "smoke".equals(args[3]);
+        if (!build(work, out, only, smoke)) {
+            System.exit(1);
+        }
+    }
+
+    /**
+     * Builds the selected variants (see the class comment) and prints their table.
+     *
+     * @param work the checkpoint directory
+     * @param out the artifact directory
+     * @param only {@code all}, or architectures and {@code arch/variant} names, comma-separated
+     * @param smoke true for the miniature detector set-up
+     * @return true when every selected variant was built
+     * @throws IOException when the data cannot be read
+     */
+    public static boolean build(Path work, Path out, String only, boolean smoke) throws IOException {
+        ZooBuild build = new ZooBuild(work, out, smoke);
         List<ModelCard> cards = new ArrayList<>();
         List<String> failed = new ArrayList<>();
         for (ZooVariant variant : ZooVariant.catalogue()) {
@@ -133,8 +179,9 @@ public final class ZooBuild {
         if (!failed.isEmpty()) {
             System.err.println("failed variants (rerun the command to retry; finished artifacts are kept):");
             failed.forEach(f -> System.err.println("  " + f));
-            System.exit(1);
+            return false;
         }
+        return true;
     }
 
     private Setup setup(ZooVariant variant) {
@@ -173,8 +220,8 @@ public final class ZooBuild {
             } else {
                 Checkpoints tuned = new Checkpoints(work.resolve(variant.artifactId()).resolve(variant.name()), variant.artifactId());
                 fineTune(model, variant, tuned, setup);
-                seconds = tuned.seconds(FINE_TUNE_EPOCHS);
-                fineTune = FINE_TUNE_EPOCHS;
+                seconds = tuned.seconds(setup.fineTuneEpochs());
+                fineTune = setup.fineTuneEpochs();
                 ((QuantizedNetwork) model.getBlock()).setDeployMode(true);
             }
             PackedModel.write(model.getBlock(), file, variant.isFloat());
@@ -210,7 +257,7 @@ public final class ZooBuild {
 
     private static ModelCard card(ZooVariant v, Setup setup, Double accuracy, long correct, Double map, Double map50, byte[] bytes,
             long idealBytes, long parameters, CostReport cost, int fineTune, double seconds) {
-        return new ModelCard(v.artifactId(), v.name(), v.quantizer(), v.weightBits(), v.activationBits(), v.dataset(), describe(v),
+        return new ModelCard(v.artifactId(), v.name(), v.quantizer(), v.weightBits(), v.activationBits(), v.dataset(), describe(v, setup),
                 accuracy, correct, setup.test().size(), ZooArtifacts.MODEL_FILE, bytes.length, idealBytes, ZooArtifacts.sha256(bytes),
                 parameters, cost.macs(), cost.bitOperations(), v.isFloat() ? -1 : cost.shiftAdds(), setup.baseEpochs(), fineTune,
                 seconds, COMMAND, map, map50);
@@ -248,6 +295,7 @@ public final class ZooBuild {
                 checkpoints.load(model, from);
             }
             TrainingListener[] listeners = {new CheckpointListener(checkpoints, from), new EpochHistory(history(variant, "fp32"), from)};
+            setup.resumeAfter(from);
             if (variant.isDetector()) {
                 CenterNetTraining.fitFromScratch(model, setup.train(), setup.input(), epochs, from, listeners);
             } else {
@@ -262,40 +310,43 @@ public final class ZooBuild {
     private void fineTune(Model model, ZooVariant variant, Checkpoints checkpoints, Setup setup) throws Exception {
         QuantizedNetwork network = Quantization.wrap(model.getBlock(), variant.trainingConfig());
         model.setBlock(network);
+        int epochs = setup.fineTuneEpochs();
+        int uniformEpochs = setup.nHotUniformEpochs();
         int done = checkpoints.latest().orElse(0);
+        setup.resumeAfter(done);
         boolean nhot = "nhot".equals(variant.quantizer());
         if (done > 0) {
-            if (nhot && done > NHOT_UNIFORM_EPOCHS) {
+            if (nhot && done > uniformEpochs) {
                 NHotRecipe.switchToNHot(network); // saved in the n-hot stage; the last uniform epoch was saved before the switch
             }
             checkpoints.load(model, done);
         }
-        if (done >= FINE_TUNE_EPOCHS) {
+        if (done >= epochs) {
             return;
         }
         System.out.printf("== %s/%s: fine-tuning epochs %d..%d of %d ==%n", variant.artifactId(), variant.name(), done + 1,
-                FINE_TUNE_EPOCHS, FINE_TUNE_EPOCHS);
+                epochs, epochs);
         float lr = setup.fineTuneLearningRate();
         float wd = setup.fineTuneWeightDecay();
         Path history = history(variant, variant.name());
         if (nhot) {
-            FineTuning uniform = new FineTuning(NHOT_UNIFORM_EPOCHS, lr, wd, setup.loss());
+            FineTuning uniform = new FineTuning(uniformEpochs, lr, wd, setup.loss());
             uniform.run(model, network, setup.train(), setup.input(), true, done, new CheckpointListener(checkpoints, done),
                     new EpochHistory(history, done));
-            if (done <= NHOT_UNIFORM_EPOCHS) {
+            if (done <= uniformEpochs) {
                 NHotRecipe.switchToNHot(network);
             }
-            int after = Math.max(done, NHOT_UNIFORM_EPOCHS);
-            FineTuning nHotStage = new FineTuning(FINE_TUNE_EPOCHS - NHOT_UNIFORM_EPOCHS, lr, wd, setup.loss());
-            nHotStage.run(model, network, setup.train(), setup.input(), true, after - NHOT_UNIFORM_EPOCHS,
+            int after = Math.max(done, uniformEpochs);
+            FineTuning nHotStage = new FineTuning(epochs - uniformEpochs, lr, wd, setup.loss());
+            nHotStage.run(model, network, setup.train(), setup.input(), true, after - uniformEpochs,
                     new CheckpointListener(checkpoints, after), new EpochHistory(history, after));
             return;
         }
         List<TrainingListener> listeners = new ArrayList<>(List.of(new CheckpointListener(checkpoints, done), new EpochHistory(history, done)));
         if ("shift".equals(variant.quantizer())) {
-            listeners.add(new LambdaScheduleListener(network, ShiftRecipe.schedule(FINE_TUNE_EPOCHS), setup.stepsPerEpoch(), done));
+            listeners.add(new LambdaScheduleListener(network, ShiftRecipe.schedule(epochs), setup.stepsPerEpoch(), done));
         }
-        new FineTuning(FINE_TUNE_EPOCHS, lr, wd, setup.loss())
+        new FineTuning(epochs, lr, wd, setup.loss())
                 .run(model, network, setup.train(), setup.input(), true, done, listeners.toArray(new TrainingListener[0]));
     }
 
@@ -304,7 +355,7 @@ public final class ZooBuild {
         return work.resolve(variant.artifactId()).resolve(run).resolve("history.csv");
     }
 
-    private static String describe(ZooVariant variant) {
+    private static String describe(ZooVariant variant, Setup setup) {
         String last = variant.isFloat() ? ""
                 : variant.isDetector() ? "; first convolution and head output convolutions float" : "; first convolution and classifier float";
         return switch (variant.quantizer()) {
@@ -315,7 +366,8 @@ public final class ZooBuild {
                     + (variant.weightBits() - 1) + " shift bits (no zero) per channel, λ schedule; activations: LSQ "
                     + variant.activationBits() + "-bit";
             case "nhot" -> "weights and activations: n-hot(" + variant.weightBits() + ",2) with learned step, after "
-                    + NHOT_UNIFORM_EPOCHS + " uniform + " + (FINE_TUNE_EPOCHS - NHOT_UNIFORM_EPOCHS) + " n-hot epochs";
+                    + setup.nHotUniformEpochs() + " uniform + " + (setup.fineTuneEpochs() - setup.nHotUniformEpochs()) + " n-hot epochs"
+                    + (setup.epochsPerPass() > 1 ? " of " + setup.train().size() + " scenes" : "");
             case "learned" -> "weights: " + (1 << variant.weightBits()) + " learned levels per channel (Lloyd-Max init); activations: channel-balanced "
                     + variant.activationBits() + "-bit";
             default -> variant.quantizer();
