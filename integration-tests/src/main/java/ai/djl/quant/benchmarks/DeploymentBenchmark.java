@@ -103,9 +103,10 @@ public final class DeploymentBenchmark {
             runners.add(new DjlRunner("DJL PyTorch fake-quant W8A8", quantized, manager, ModelSize.bytes(quantized)));
             runners.add(new OrtRunner("ONNX Runtime fp32", OnnxExporter.toBytes(base, EXAMPLE, OnnxExporter.Form.EXACT), threads));
             OrtRunner int8 = new OrtRunner("ONNX Runtime int8 QDQ W8A8 (int32 bias where its rounding <= 1/"
-                    + Math.round(1 / OnnxExporter.BIAS_ROUNDING_LIMIT) + " step)", OnnxExporter.toBytes(quantized, EXAMPLE, OnnxExporter.Form.INTEGER), threads);
+                    + Math.round(1 / OnnxExporter.PARITY_BIAS_ROUNDING) + " step)",
+                    OnnxExporter.toBytes(quantized, EXAMPLE, OnnxExporter.Form.INTEGER, OnnxExporter.PARITY_BIAS_ROUNDING), threads);
             runners.add(int8);
-            OrtRunner allFused = new OrtRunner("ONNX Runtime int8 QDQ W8A8 (int32 bias on every fusable layer)",
+            OrtRunner allFused = new OrtRunner("ONNX Runtime int8 QDQ W8A8 (int32 bias on every fusable layer: default)",
                     OnnxExporter.toBytes(quantized, EXAMPLE, OnnxExporter.Form.INTEGER, OnnxExporter.ANY_BIAS_ROUNDING), threads);
             runners.add(allFused);
             OrtRunner floatBias = new OrtRunner("ONNX Runtime int8 QDQ W8A8 (float bias)", OnnxExporter.toBytes(quantized, EXAMPLE, OnnxExporter.Form.EXACT), threads);
@@ -116,10 +117,10 @@ public final class DeploymentBenchmark {
             DjlRunner sumsReference = new DjlRunner("DJL PyTorch fake-quant W8A8 + 8-bit sums", withSums, manager, ModelSize.bytes(withSums));
             runners.add(sumsReference);
             OrtRunner sumsInt8 = new OrtRunner("ONNX Runtime int8 QDQ W8A8 + 8-bit sums (int32 bias where its rounding <= 1/"
-                    + Math.round(1 / OnnxExporter.BIAS_ROUNDING_LIMIT) + " step)",
-                    OnnxExporter.toBytes(withSums, EXAMPLE, OnnxExporter.Form.INTEGER), threads);
+                    + Math.round(1 / OnnxExporter.PARITY_BIAS_ROUNDING) + " step)",
+                    OnnxExporter.toBytes(withSums, EXAMPLE, OnnxExporter.Form.INTEGER, OnnxExporter.PARITY_BIAS_ROUNDING), threads);
             runners.add(sumsInt8);
-            OrtRunner sumsAllFused = new OrtRunner("ONNX Runtime int8 QDQ W8A8 + 8-bit sums (int32 bias on every fusable layer)",
+            OrtRunner sumsAllFused = new OrtRunner("ONNX Runtime int8 QDQ W8A8 + 8-bit sums (int32 bias on every fusable layer: default)",
                     OnnxExporter.toBytes(withSums, EXAMPLE, OnnxExporter.Form.INTEGER, OnnxExporter.ANY_BIAS_ROUNDING), threads);
             runners.add(sumsAllFused);
             OrtRunner sumsFast = new OrtRunner("ONNX Runtime int8 QDQ W8A8 + 8-bit sums (fast)",

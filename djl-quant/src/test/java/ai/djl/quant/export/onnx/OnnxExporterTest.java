@@ -196,7 +196,7 @@ public class OnnxExporterTest {
     @Test
     public void biasesAreRoundedToTheAccumulatorOnlyWhereTheRoundingIsNegligible() {
         float step = 0.1f;
-        double limit = OnnxExporter.BIAS_ROUNDING_LIMIT;
+        double limit = OnnxExporter.PARITY_BIAS_ROUNDING;
         float fine = (float) (2 * limit * step); // half a unit is exactly the limit
         Assert.assertEquals(OnnxExporter.int32Bias(new float[] {0.01f, -0.5f}, new float[] {fine, fine / 2}, step, limit),
                 new int[] {(int) Math.rint(0.01f / fine), (int) Math.rint(-0.5f / (fine / 2))});
