@@ -50,9 +50,8 @@ public final class OnnxExporter implements LoweringTarget<String> {
          * quantized on a full 8-bit grid, output quantized again, through a ReLU at most) and the
          * bias rounding, at most half an accumulator unit, stays within the bias rounding limit
          * (none unless given, e.g. {@link #PARITY_BIAS_ROUNDING}) of an output step; float biases
-         * (exact) elsewhere. A coarse
-         * accumulator (a depthwise kernel of 9 weights with a large folded BatchNorm scale) would
-         * otherwise move the output by up to half a step and flip its rounding.
+         * (exact) elsewhere. With a coarse accumulator (a depthwise kernel of 9 weights with a large
+         * folded BatchNorm scale) the rounding moves outputs by up to half a step.
          */
         INTEGER,
         /**
