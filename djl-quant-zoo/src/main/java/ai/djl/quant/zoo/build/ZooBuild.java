@@ -70,8 +70,8 @@ import java.util.Locale;
  * reported and the others still run. Arguments: {@code [workDir=runs/zoo]
  * [outDir=djl-quant-zoo/src/main/resources/ai/djl/quant/zoo] [only=all|<arch>|<arch>/<variant>,...]
  * [smoke]}; {@code smoke} runs the whole pipeline of the detector on 64 training and 32 test scenes
- * with a one-epoch base, to check it in a minute before a build of hours (its artifacts are
- * worthless: write them elsewhere).
+ * (a pass of 2 epochs of 32 scenes; a one-pass base), to check it in minutes before a build of
+ * hours (its artifacts are worthless: write them elsewhere).
  */
 public final class ZooBuild {
 
