@@ -7,7 +7,9 @@ import java.util.Optional;
 
 /**
  * Uniform activation quantization with a clip chosen by search rather than learned: {@code Q(x) =
- * round(clip(x/s, Qn, Qp))·s}, {@code s = α/Qp}, straight-through inside the range.
+ * round(clip(x/s, Qn, Qp))·s}, {@code s = α/Qp}, straight-through inside the range (with the PyTorch engine through its fused kernel,
+ * {@link FusedFakeQuantize}: values identical, an input within half a step beyond the range counts
+ * as inside).
  *
  * <p>Two objectives for α:
  *
@@ -151,7 +153,9 @@ public class ChannelBalancedQuantizer extends Quantizer {
             }
         }
         NDArray step = ps.getValue(clip, x.getDevice(), false).stopGradient().div(qp());
-        return LearnedStepQuantizer.lsq(x, step, levels, 1.0);
+        // the clip is searched, not learned: the step's gradient is dropped, and the fused kernel
+        // spares the large activations of e.g. MobileNetV2's expansions an element-wise chain
+        return LearnedStepQuantizer.fakeQuantize(x, step, levels, false, 1.0);
     }
 
     @Override

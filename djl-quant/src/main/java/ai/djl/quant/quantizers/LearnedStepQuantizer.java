@@ -176,13 +176,28 @@ public abstract class LearnedStepQuantizer extends Quantizer {
             ParameterStore parameterStore, NDArray x, boolean training) {
         NDArray s = positiveStep(parameterStore, x, training);
         double g = 1.0 / Math.sqrt((double) elementsPerScale(x) * qp());
+        return fakeQuantize(x, s, levels, perChannel, g);
+    }
+
+    /**
+     * {@link #lsq}, through PyTorch's fused kernel where it applies (uniform levels, the PyTorch
+     * engine): same values, gradients as {@link FusedFakeQuantize} documents.
+     *
+     * @param x the input
+     * @param step the step, shape (1) or (C, 1, …)
+     * @param levels the integer levels
+     * @param perChannel whether the step is per channel (axis 0)
+     * @param gradScale the factor applied to the step's gradient
+     * @return {@code nearest(clip(x/s, min, max))·s}
+     */
+    static NDArray fakeQuantize(NDArray x, NDArray step, LevelSet levels, boolean perChannel, double gradScale) {
         if (levels instanceof UniformLevels) {
-            NDArray fused = FusedFakeQuantize.apply(x, s, qn(), qp(), perChannel, g);
+            NDArray fused = FusedFakeQuantize.apply(x, step, levels.min(), levels.max(), perChannel, gradScale);
             if (fused != null) {
                 return fused;
             }
         }
-        return lsq(x, s, levels, g);
+        return lsq(x, step, levels, gradScale);
     }
 
     @Override

@@ -4,11 +4,31 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import org.testng.Assert;
 import org.testng.annotations.Test;
 
 public class ChannelBalancedQuantizerTest {
+
+    @Test
+    public void valuesAndStraightThroughGradientInsideTheClip() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            // unsigned 3 bits, clip 3.5: step 0.5, levels 0..7; inside, both range ends, and beyond
+            // them by more than half a step (where the fused kernel and the element-wise form agree)
+            NDArray x = manager.create(new float[] {0f, 0.24f, 0.26f, 1f, 3.5f, 4.2f, -0.6f});
+            ChannelBalancedQuantizer q = ChannelBalancedQuantizer.builder().setBits(3).build();
+            QuantizerTesting.init(q, manager, x, "clip", 3.5f);
+            x.setRequiresGradient(true);
+            try (GradientCollector gc = manager.getEngine().newGradientCollector()) {
+                // not a training pass: a training pass re-searches the clip on its first batches
+                NDArray y = q.quantize(new ParameterStore(manager, false), x, false);
+                gc.backward(y.sum());
+                QuantizerTesting.assertClose(y.toFloatArray(), new float[] {0f, 0f, 0.5f, 1f, 3.5f, 3.5f, 0f});
+                QuantizerTesting.assertClose(x.getGradient().toFloatArray(), new float[] {1, 1, 1, 1, 1, 0, 0});
+            }
+        }
+    }
 
     @Test
     public void lowerErrorThanThePlainClipOnMostChannels() {
