@@ -1,8 +1,12 @@
 package ai.djl.quant.zoo;
 
 import ai.djl.MalformedModelException;
+import ai.djl.Model;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.quant.export.PackedModel;
+import ai.djl.quant.training.Checkpoints;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -25,6 +29,9 @@ public final class ZooArtifacts {
 
     /** The card of every variant. */
     public static final String CARD_FILE = "card.json";
+
+    /** The training history of a variant (per epoch: loss, accuracy, seconds), kept with its artifact. */
+    public static final String HISTORY_FILE = "history.csv";
 
     private final Path directory;
 
@@ -64,6 +71,19 @@ public final class ZooArtifacts {
     }
 
     /**
+     * Reads the training history kept with a variant's artifact: the zoo build's {@code history.csv}
+     * of its base training (fp32) or fine-tuning.
+     *
+     * @param variant the variant
+     * @return the CSV text, or empty when the artifact has none (built before histories were kept)
+     * @throws IOException when it cannot be read
+     */
+    public Optional<String> history(ZooVariant variant) throws IOException {
+        byte[] bytes = read(variant, HISTORY_FILE);
+        return bytes == null ? Optional.empty() : Optional.of(new String(bytes, StandardCharsets.UTF_8));
+    }
+
+    /**
      * Reads a variant's model file and checks it against the SHA-256 of its card.
      *
      * @param variant the variant
@@ -95,6 +115,39 @@ public final class ZooArtifacts {
      */
     public void load(ZooVariant variant, ModelCard card, Block block) throws IOException, MalformedModelException {
         PackedModel.read(block, model(variant, card), describe(variant, card.fileName()));
+    }
+
+    /**
+     * Writes an architecture's shipped fp32 model as checkpoint {@code epochs} of {@code checkpoints}
+     * (with the card's training seconds), so that fine-tuning on a fresh machine starts from the
+     * very base the zoo ships rather than from a retrained one. The artifact holds float16
+     * parameters: the checkpoint is the shipped model exactly, not the float32 one it came from.
+     *
+     * @param artifactId the architecture
+     * @param epochs the epochs the base must have been trained for
+     * @param checkpoints where to write it
+     * @return false when this store has no fp32 artifact of that architecture trained for {@code epochs}
+     * @throws IOException when the artifact cannot be read or the checkpoint written
+     * @throws MalformedModelException when the artifact does not fit the architecture
+     */
+    public boolean seedBase(String artifactId, int epochs, Checkpoints checkpoints) throws IOException, MalformedModelException {
+        ZooVariant base = ZooVariant.catalogue().stream()
+                .filter(v -> v.artifactId().equals(artifactId) && v.isFloat())
+                .findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no zoo architecture " + artifactId));
+        Optional<ModelCard> card = card(base);
+        if (card.isEmpty() || card.get().baseEpochs() != epochs) {
+            return false;
+        }
+        try (Model model = Model.newInstance(artifactId)) {
+            Block block = base.newBlock();
+            block.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1).addAll(base.inputShape()));
+            load(base, card.get(), block);
+            model.setBlock(block);
+            checkpoints.save(model, epochs, card.get().trainSeconds());
+        }
+        System.out.printf("== %s fp32 base: taken from %s ==%n", artifactId, describe(base, MODEL_FILE));
+        return true;
     }
 
     /**

@@ -7,10 +7,12 @@ import ai.djl.quant.data.FashionMnistDataset;
 import ai.djl.quant.training.CheckpointListener;
 import ai.djl.quant.training.Checkpoints;
 import ai.djl.quant.training.ClassifierTraining;
+import ai.djl.quant.zoo.ZooArtifacts;
 import ai.djl.training.optimizer.Optimizer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -21,6 +23,8 @@ final class BenchmarkSupport {
 
     static final int BATCH = 128;
     static final Shape INPUT = new Shape(BATCH, 1, 28, 28);
+    /** The base-directory argument that names the zoo's shipped fp32 model. */
+    static final String ZOO_BASE = "zoo";
 
     private BenchmarkSupport() {}
 
@@ -35,6 +39,34 @@ final class BenchmarkSupport {
         Model model = Model.newInstance(name);
         model.setBlock(architecture.get());
         return model;
+    }
+
+    /**
+     * Returns the checkpoints of a benchmark's fp32 base, ready to load: {@value #ZOO_BASE} takes
+     * the zoo's shipped fp32 model of {@code arch} (written once as checkpoint {@code epochs} under
+     * {@code runs/zoo-base/<arch>}; {@code epochs} must be the zoo's, 12), any other value is a
+     * directory where {@link #trainBase} trains the base, resuming.
+     *
+     * @param dir {@value #ZOO_BASE} or a checkpoint directory
+     * @param arch the architecture and model name
+     * @param architecture builds the block
+     * @param train the training set
+     * @param epochs the epochs the base must have
+     * @return the checkpoints, holding epoch {@code epochs}
+     * @throws Exception when training, reading or saving fails
+     */
+    static Checkpoints base(String dir, String arch, Supplier<Block> architecture, FashionMnistDataset train, int epochs) throws Exception {
+        if (ZOO_BASE.equals(dir)) {
+            Checkpoints zoo = new Checkpoints(Paths.get("runs", "zoo-base", arch).toAbsolutePath(), arch);
+            if (zoo.latest().orElse(0) != epochs && !ZooArtifacts.classpath().seedBase(arch, epochs, zoo)) {
+                throw new IllegalArgumentException("the zoo ships no " + arch + " fp32 base trained for " + epochs
+                        + " epochs: give the zoo's epochs (its card's baseEpochs) or a checkpoint directory");
+            }
+            return zoo;
+        }
+        Checkpoints base = new Checkpoints(Paths.get(dir).toAbsolutePath(), arch);
+        trainBase(base, arch, architecture, train, epochs);
+        return base;
     }
 
     /**

@@ -29,7 +29,8 @@ import java.util.function.Supplier;
  * convolution and the classifier stay float.
  *
  * <p>Arguments: {@code [arch=resnet18|mobilenetv2] [baseEpochs=4] [epochs=2]
- * [baseDir=runs/base/<arch>] [workDir=runs/learned-<arch>]}.
+ * [baseDir=runs/base/<arch>|zoo] [workDir=runs/learned-<arch>]} ({@code zoo}: the zoo's shipped fp32
+ * model as the base, with baseEpochs 12).
  */
 public final class LearnedLevelsBenchmark {
 
@@ -39,15 +40,14 @@ public final class LearnedLevelsBenchmark {
         String arch = args.length > 0 ? args[0] : "resnet18";
         int baseEpochs = args.length > 1 ? Integer.parseInt(args[1]) : 4;
         int epochs = args.length > 2 ? Integer.parseInt(args[2]) : 2;
-        Path baseDir = Paths.get(args.length > 3 ? args[3] : "runs/base/" + arch).toAbsolutePath();
+        String baseDir = args.length > 3 ? args[3] : "runs/base/" + arch;
         Path work = Paths.get(args.length > 4 ? args[4] : "runs/learned-" + arch).toAbsolutePath();
         Files.createDirectories(work);
         Supplier<Block> architecture =
                 "mobilenetv2".equals(arch) ? () -> MobileNetV2.builder().build() : () -> ResNet18.builder().build();
         FashionMnistDataset train = FashionMnistDataset.trainingSet(BenchmarkSupport.BATCH);
         FashionMnistDataset test = FashionMnistDataset.testSet(500);
-        Checkpoints base = new Checkpoints(baseDir, arch);
-        BenchmarkSupport.trainBase(base, arch, architecture, train, baseEpochs);
+        Checkpoints base = BenchmarkSupport.base(baseDir, arch, architecture, train, baseEpochs);
 
         String[] names = {"fp32", "LSQ W4A4", "learned W4 + channel-balanced A4", "LSQ W2A2", "learned W2 + channel-balanced A2"};
         StringBuilder table = new StringBuilder("| model | epochs | top-1 % | wall s |\n|---|---|---|---|\n");

@@ -33,7 +33,8 @@ import java.util.function.Supplier;
  * <p>Resumable: the base is checkpointed per epoch and each variant's result is stored when done.
  *
  * <p>Arguments: {@code [arch=resnet18|mobilenetv2] [baseEpochs=4] [stage1=1] [stage2=1]
- * [baseDir=runs/base/<arch>] [workDir=runs/nhot-<arch>]}.
+ * [baseDir=runs/base/<arch>|zoo] [workDir=runs/nhot-<arch>]} ({@code zoo}: the zoo's shipped fp32
+ * model as the base, with baseEpochs 12).
  */
 public final class NHotBenchmark {
 
@@ -44,7 +45,7 @@ public final class NHotBenchmark {
         int baseEpochs = args.length > 1 ? Integer.parseInt(args[1]) : 4;
         int stage1 = args.length > 2 ? Integer.parseInt(args[2]) : 1;
         int stage2 = args.length > 3 ? Integer.parseInt(args[3]) : 1;
-        Path baseDir = Paths.get(args.length > 4 ? args[4] : "runs/base/" + arch).toAbsolutePath();
+        String baseDir = args.length > 4 ? args[4] : "runs/base/" + arch;
         Path work = Paths.get(args.length > 5 ? args[5] : "runs/nhot-" + arch).toAbsolutePath();
         Files.createDirectories(work);
         Supplier<Block> architecture =
@@ -56,8 +57,7 @@ public final class NHotBenchmark {
 
         FashionMnistDataset train = FashionMnistDataset.trainingSet(BenchmarkSupport.BATCH);
         FashionMnistDataset test = FashionMnistDataset.testSet(500);
-        Checkpoints base = new Checkpoints(baseDir, arch);
-        BenchmarkSupport.trainBase(base, arch, architecture, train, baseEpochs);
+        Checkpoints base = BenchmarkSupport.base(baseDir, arch, architecture, train, baseEpochs);
 
         String[] names = {"fp32", "uniform W8A8 (LSQ)", "n-hot(8,2) W+A", "uniform W4A4 (LSQ)", "n-hot(4,2) W+A"};
         StringBuilder table = new StringBuilder();

@@ -35,7 +35,8 @@ import java.util.function.Supplier;
  * is stored as it completes, so a killed run resumes where it stopped.
  *
  * <p>Arguments: {@code [baseEpochs=4] [fineTuneEpochs=1] [workDir=runs/shift]
- * [baseDir=runs/base/resnet18]} (the base is shared with {@link NHotBenchmark}).
+ * [baseDir=runs/base/resnet18|zoo]} (the base is shared with {@link NHotBenchmark}; {@code zoo}: the zoo's
+ * shipped fp32 model, with baseEpochs 12).
  */
 public final class ShiftBenchmark {
 
@@ -60,9 +61,8 @@ public final class ShiftBenchmark {
         FashionMnistDataset test = FashionMnistDataset.testSet(500);
         int steps = (int) ((train.size() + BATCH - 1) / BATCH);
 
-        Path baseDir = Paths.get(args.length > 3 ? args[3] : "runs/base/resnet18").toAbsolutePath();
-        Checkpoints base = new Checkpoints(baseDir, "resnet18");
-        BenchmarkSupport.trainBase(base, "resnet18", RESNET, train, baseEpochs);
+        String baseDir = args.length > 3 ? args[3] : "runs/base/resnet18";
+        Checkpoints base = BenchmarkSupport.base(baseDir, "resnet18", RESNET, train, baseEpochs);
 
         List<Variant> variants =
                 List.of(

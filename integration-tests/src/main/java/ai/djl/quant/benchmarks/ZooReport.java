@@ -67,10 +67,13 @@ public final class ZooReport {
         }
         Map<String, List<double[]>> curves = new LinkedHashMap<>();
         for (ZooVariant v : ZooVariant.catalogue()) {
+            // kept with the artifact; older artifacts have none, their history is in the work directory of their build
+            Optional<String> shipped = ZooArtifacts.classpath().history(v);
             Path history = work.resolve(v.artifactId()).resolve(v.name()).resolve("history.csv");
-            if (Files.exists(history)) {
+            if (shipped.isPresent() || Files.exists(history)) {
                 List<double[]> points = new ArrayList<>();
-                for (String line : Files.readAllLines(history, StandardCharsets.UTF_8)) {
+                String csv = shipped.isPresent() ? shipped.get() : Files.readString(history, StandardCharsets.UTF_8);
+                for (String line : csv.split("\n")) {
                     if (!line.startsWith("epoch")) {
                         String[] f = line.split(",");
                         points.add(new double[] {Double.parseDouble(f[0]), 100 * Double.parseDouble(f[2])});

@@ -250,6 +250,10 @@ public final class ZooBuild {
                     parameters, cost, fineTune, seconds);
         }
         writeAtomically(dir.resolve("card.md"), card.toMarkdown());
+        Path history = history(variant, variant.isFloat() ? "fp32" : variant.name());
+        if (Files.exists(history)) {
+            writeAtomically(dir.resolve(ZooArtifacts.HISTORY_FILE), Files.readString(history, StandardCharsets.UTF_8));
+        }
         writeAtomically(dir.resolve(ZooArtifacts.CARD_FILE), card.toJson()); // last: its presence marks the artifact done
         System.out.print("== done: " + card.tableRow());
         return card;
@@ -284,6 +288,10 @@ public final class ZooBuild {
     private void trainBase(Checkpoints checkpoints, ZooVariant variant, Setup setup) throws Exception {
         int epochs = setup.baseEpochs();
         int from = checkpoints.latest().orElse(0);
+        if (from == 0 && ZooArtifacts.directory(out).seedBase(variant.artifactId(), epochs, checkpoints)) {
+            // a fresh clone or machine: fine-tune from the very base the zoo ships, not a retrained one
+            return;
+        }
         if (from >= epochs) {
             return;
         }
