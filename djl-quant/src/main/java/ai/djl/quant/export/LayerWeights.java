@@ -1,5 +1,6 @@
 package ai.djl.quant.export;
 
+import ai.djl.quant.nn.QuantizedLayer;
 import ai.djl.quant.quantizers.Codebook;
 import java.util.OptionalInt;
 
@@ -12,8 +13,9 @@ import java.util.OptionalInt;
  * @param codebook the quantized weights, or null for float weights
  * @param values the float weights when {@code codebook} is null
  * @param rowFactor the factor of each output channel
+ * @param source the wrapped layer these weights come from, or null for a float layer
  */
-public record LayerWeights(long[] shape, Codebook codebook, float[] values, float[] rowFactor) {
+public record LayerWeights(long[] shape, Codebook codebook, float[] values, float[] rowFactor, QuantizedLayer source) {
 
     /**
      * The codebook with the row factors moved into its scales (codes unchanged).

@@ -221,7 +221,7 @@ public final class ModelLowering<T> {
         Codebook book = quantized != null && quantized.getWeightQuantizer() != null
                 ? quantized.getWeightQuantizer().codebook(store, w)
                 : null;
-        LayerWeights weights = new LayerWeights(shape, book, book == null ? w.toFloatArray() : null, factor);
+        LayerWeights weights = new LayerWeights(shape, book, book == null ? w.toFloatArray() : null, factor, quantized);
         if (layer instanceof Conv2d conv) {
             ConvGeometry geometry = new ConvGeometry(conv.getKernelShape().getShape(), conv.getStride().getShape(),
                     conv.getPadding().getShape(), conv.getDilation().getShape(), conv.getGroups());

@@ -18,6 +18,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 
@@ -41,6 +42,8 @@ public abstract class QuantizedLayer extends AbstractBlock {
     protected final Quantizer inputQuantizer;
     private final String path;
     private boolean prequantizedWeights;
+    /** Added to the output in deploy mode, per output channel (see {@link #setDeployBiasRounding}). */
+    private float[] deployBiasRounding;
 
     /**
      * Wraps a layer.
@@ -137,7 +140,29 @@ public abstract class QuantizedLayer extends AbstractBlock {
         NDArray w = parameterStore.getValue(weight, x.getDevice(), training);
         NDArray b = parameterStore.getValue(bias, x.getDevice(), training);
         NDArray wq = prequantizedWeights ? w : weightQuantizer.quantize(parameterStore, w, training, batch);
-        return apply(x, wq, b);
+        NDList y = apply(x, wq, b);
+        if (deployBiasRounding != null && weightQuantizer.isDeployMode()) {
+            NDArray out = y.head();
+            long[] perChannel = new long[out.getShape().dimension()];
+            Arrays.fill(perChannel, 1);
+            perChannel[1] = deployBiasRounding.length;
+            return new NDList(out.add(batch.create(deployBiasRounding, new Shape(perChannel))));
+        }
+        return y;
+    }
+
+    /**
+     * Makes the layer add a constant per output channel to its output in deploy mode: {@code y =
+     * op(Qa(x), Qw(W), b) + r}. An integer deployment stores the layer's bias (a following
+     * BatchNorm folded in) as int32 on the accumulator grid {@code s_input·s_weight[c]}, which
+     * moves it by up to half a grid unit; with {@code r} the rounding (in this layer's output
+     * units), the model computes what that deployment computes. Not saved with the model: set it
+     * again after loading (see {@code OnnxExporter.roundBiasesAsExported}).
+     *
+     * @param rounding one value per output channel, or null for none
+     */
+    public void setDeployBiasRounding(float[] rounding) {
+        this.deployBiasRounding = rounding == null ? null : rounding.clone();
     }
 
     @Override

@@ -43,10 +43,10 @@ import java.util.Optional;
  * elsewhere).
  *
  * <p>Arguments: {@code [architectures=resnet18,mobilenetv2] [threads=2] [parityImages=10000]
- * [engineParityImages=2000] [zooEngineParityImages=engineParityImages] [parts=all|zoo]}: the
- * integer engine is the slowest runner, so its parity on the zoo's variants can be checked on fewer
- * images than on the W8A8 model; {@code zoo} checks only the zoo variants' parity (no latency), e.g.
- * while another job holds the cores.
+ * [engineParityImages=2000] [zooEngineParityImages=engineParityImages] [parts=all|zoo|parity]}:
+ * the integer engine is the slowest runner, so its parity on the zoo's variants can be checked on
+ * fewer images than on the W8A8 model; {@code zoo} checks only the zoo variants' parity, {@code
+ * parity} everything but latency, e.g. while another job holds the cores.
  */
 public final class DeploymentBenchmark {
 
@@ -63,12 +63,14 @@ public final class DeploymentBenchmark {
         int parityImages = args.length > 2 ? Integer.parseInt(args[2]) : 10000;
         int engineParityImages = args.length > 3 ? Integer.parseInt(args[3]) : 2000;
         int zooEngineParityImages = args.length > 4 ? Integer.parseInt(args[4]) : engineParityImages;
-        boolean zooOnly = args.length > 5 && "zoo".equals(args[5]);
+        String parts = args.length > 5 ? args[5] : "all";
+        boolean zooOnly = "zoo".equals(parts);
+        boolean latency = !"parity".equals(parts);
         FashionMnistDataset test = FashionMnistDataset.testSet(100);
         FashionMnistDataset train = FashionMnistDataset.trainingSet(128);
         for (String arch : archs) {
             if (!zooOnly) {
-                run(arch, threads, test, train, parityImages, engineParityImages);
+                run(arch, threads, test, train, parityImages, engineParityImages, latency);
             }
             try (Model model = Model.newInstance(arch)) {
                 System.out.printf(Locale.ROOT, "%n== %s zoo variants: parity vs their fake-quantized model ==%n", arch);
@@ -84,7 +86,7 @@ public final class DeploymentBenchmark {
     }
 
     private static void run(String arch, int threads, FashionMnistDataset test, FashionMnistDataset train, int parityImages,
-            int engineParityImages) throws Exception {
+            int engineParityImages, boolean latency) throws Exception {
         ZooVariant fp32 = new ZooVariant(arch, "fp32", 32, 32, ZooVariant.FASHION_MNIST);
         try (Model model = Model.newInstance(arch)) {
             NDManager manager = model.getNDManager();
@@ -94,9 +96,10 @@ public final class DeploymentBenchmark {
             System.out.printf(Locale.ROOT, "%n== %s (%s), %d threads ==%n", arch,
                     trained ? "zoo fp32 base" : "no zoo base built: untrained weights, latency only", threads);
 
-            QuantizedNetwork quantized = w8a8(fp32, manager, train, null);
+            NDList calibration = calibrationBatch(manager, train);
+            QuantizedNetwork quantized = w8a8(fp32, manager, calibration, null);
             // the same with residual sums quantized too: every tensor of a residual unit is integer
-            QuantizedNetwork withSums = w8a8(fp32, manager, train, LsqQuantizer.spec(8));
+            QuantizedNetwork withSums = w8a8(fp32, manager, calibration, LsqQuantizer.spec(8));
 
             List<Runner> runners = new ArrayList<>();
             runners.add(new DjlRunner("DJL PyTorch fp32", base, manager, ModelSize.bytes(base)));
@@ -116,6 +119,15 @@ public final class DeploymentBenchmark {
             runners.add(fast);
             DjlRunner sumsReference = new DjlRunner("DJL PyTorch fake-quant W8A8 + 8-bit sums", withSums, manager, ModelSize.bytes(withSums));
             runners.add(sumsReference);
+            // the same models computing what the default export deploys: int32 biases rounded as in ONNX Runtime
+            QuantizedNetwork rounded = w8a8(fp32, manager, calibration, null);
+            int roundedLayers = OnnxExporter.roundBiasesAsExported(rounded, EXAMPLE, OnnxExporter.ANY_BIAS_ROUNDING);
+            DjlRunner roundedReference = new DjlRunner("DJL PyTorch fake-quant W8A8, int32 biases as exported (" + roundedLayers
+                    + " layers)", rounded, manager, ModelSize.bytes(rounded));
+            QuantizedNetwork roundedWithSums = w8a8(fp32, manager, calibration, LsqQuantizer.spec(8));
+            int roundedSumLayers = OnnxExporter.roundBiasesAsExported(roundedWithSums, EXAMPLE, OnnxExporter.ANY_BIAS_ROUNDING);
+            DjlRunner roundedSumsReference = new DjlRunner("DJL PyTorch fake-quant W8A8 + 8-bit sums, int32 biases as exported ("
+                    + roundedSumLayers + " layers)", roundedWithSums, manager, ModelSize.bytes(roundedWithSums));
             OrtRunner sumsInt8 = new OrtRunner("ONNX Runtime int8 QDQ W8A8 + 8-bit sums (int32 bias where its rounding <= 1/"
                     + Math.round(1 / OnnxExporter.PARITY_BIAS_ROUNDING) + " step)",
                     OnnxExporter.toBytes(withSums, EXAMPLE, OnnxExporter.Form.INTEGER, OnnxExporter.PARITY_BIAS_ROUNDING), threads);
@@ -134,17 +146,19 @@ public final class DeploymentBenchmark {
             for (int b = 0; b < BATCHES.length; b++) {
                 inputs[b] = images(test, 0, BATCHES[b]);
             }
-            double[][] ms = new double[runners.size()][BATCHES.length];
-            for (int r = 0; r < runners.size(); r++) {
-                for (int b = 0; b < BATCHES.length; b++) {
-                    ms[r][b] = time(runners.get(r), inputs[b], BATCHES[b]);
+            if (latency) {
+                double[][] ms = new double[runners.size()][BATCHES.length];
+                for (int r = 0; r < runners.size(); r++) {
+                    for (int b = 0; b < BATCHES.length; b++) {
+                        ms[r][b] = time(runners.get(r), inputs[b], BATCHES[b]);
+                    }
                 }
-            }
-            System.out.println("| runtime | batch 1 ms | × DJL fp32 | batch 32 ms | × DJL fp32 | model bytes |");
-            System.out.println("|---|---|---|---|---|---|");
-            for (int r = 0; r < runners.size(); r++) {
-                System.out.printf(Locale.ROOT, "| %s | %.2f | %.2f | %.1f | %.2f | %d |%n", runners.get(r).name(), ms[r][0], ms[r][0] / ms[0][0],
-                        ms[r][1], ms[r][1] / ms[0][1], runners.get(r).bytes());
+                System.out.println("| runtime | batch 1 ms | × DJL fp32 | batch 32 ms | × DJL fp32 | model bytes |");
+                System.out.println("|---|---|---|---|---|---|");
+                for (int r = 0; r < runners.size(); r++) {
+                    System.out.printf(Locale.ROOT, "| %s | %.2f | %.2f | %.1f | %.2f | %d |%n", runners.get(r).name(), ms[r][0],
+                            ms[r][0] / ms[0][0], ms[r][1], ms[r][1] / ms[0][1], runners.get(r).bytes());
+                }
             }
 
             System.out.println("| parity vs the fake-quantized model | images | same top-1 | max |logit difference| |");
@@ -158,9 +172,14 @@ public final class DeploymentBenchmark {
             parity(sumsReference, sumsInt8, test, parityImages);
             parity(sumsReference, sumsAllFused, test, parityImages);
             parity(sumsReference, sumsFast, test, parityImages);
+            String asExported = ", vs the model with int32 biases as exported";
+            parity(roundedReference, allFused, allFused.name() + asExported, test, parityImages);
+            parity(roundedReference, fast, fast.name() + asExported, test, parityImages);
+            parity(roundedSumsReference, sumsAllFused, sumsAllFused.name() + asExported, test, parityImages);
+            parity(roundedSumsReference, sumsFast, sumsFast.name() + asExported, test, parityImages);
             System.out.println("| model | images | top-1 % |");
             System.out.println("|---|---|---|");
-            for (Runner r : List.of(runners.get(0), reference, sumsReference)) {
+            for (Runner r : List.of(runners.get(0), reference, sumsReference, roundedReference, roundedSumsReference)) {
                 accuracy(r, test, parityImages);
             }
             for (Runner r : runners) {
@@ -170,14 +189,14 @@ public final class DeploymentBenchmark {
     }
 
     /** A W8A8 model made from the fp32 base (first and last layer float), calibrated on one batch. */
-    private static QuantizedNetwork w8a8(ZooVariant fp32, NDManager manager, FashionMnistDataset train, QuantizerSpec sums) throws Exception {
+    private static QuantizedNetwork w8a8(ZooVariant fp32, NDManager manager, NDList calibration, QuantizerSpec sums) throws Exception {
         Block block = fp32.newFloatBlock();
         block.initialize(manager, DataType.FLOAT32, new Shape(1).addAll(EXAMPLE));
         load(fp32, block);
         QuantizedNetwork quantized = Quantization.wrap(block, QuantizationConfig.builder()
                 .setWeights(LsqQuantizer.spec(8)).optActivations(LsqQuantizer.spec(8)).optSums(sums)
                 .optKeepFirstFloat(true).optKeepLastFloat(true).build());
-        calibrate(quantized, manager, train);
+        quantized.forward(new ParameterStore(manager, false), calibration, false);
         quantized.setDeployMode(true);
         return quantized;
     }
@@ -229,11 +248,10 @@ public final class DeploymentBenchmark {
         return true;
     }
 
-    private static void calibrate(QuantizedNetwork network, NDManager manager, FashionMnistDataset train) throws Exception {
-        try (NDManager scope = manager.newSubManager()) {
-            var batch = train.getData(scope).iterator().next();
-            network.forward(new ParameterStore(scope, false), batch.getData(), false);
-        }
+    /** One (random, augmented) training batch: every W8A8 model of a run is calibrated on the same one. */
+    private static NDList calibrationBatch(NDManager manager, FashionMnistDataset train) throws Exception {
+        var batch = train.getData(manager).iterator().next();
+        return batch.getData();
     }
 
     private static float[] images(FashionMnistDataset data, int from, int count) {
@@ -263,6 +281,10 @@ public final class DeploymentBenchmark {
     }
 
     private static void parity(Runner reference, Runner candidate, FashionMnistDataset test, int images) throws Exception {
+        parity(reference, candidate, candidate.name(), test, images);
+    }
+
+    private static void parity(Runner reference, Runner candidate, String label, FashionMnistDataset test, int images) throws Exception {
         int same = 0;
         double maxDiff = 0;
         int chunk = 100;
@@ -281,7 +303,7 @@ public final class DeploymentBenchmark {
                 maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
             }
         }
-        System.out.printf(Locale.ROOT, "| %s | %d | %.2f %% | %.4f |%n", candidate.name(), images, 100.0 * same / images, maxDiff);
+        System.out.printf(Locale.ROOT, "| %s | %d | %.2f %% | %.4f |%n", label, images, 100.0 * same / images, maxDiff);
     }
 
     private static int argMax(float[] v, int from, int n) {

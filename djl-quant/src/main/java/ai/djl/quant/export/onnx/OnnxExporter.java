@@ -6,6 +6,7 @@ import ai.djl.quant.export.LayerWeights;
 import ai.djl.quant.export.LoweringTarget;
 import ai.djl.quant.export.ModelLowering;
 import ai.djl.quant.export.onnx.OnnxGraph.Attribute;
+import ai.djl.quant.nn.QuantizedLayer;
 import ai.djl.quant.quantizers.Codebook;
 import ai.djl.quant.quantizers.Quantizer;
 import java.io.IOException;
@@ -77,6 +78,9 @@ public final class OnnxExporter implements LoweringTarget<String> {
 
     /** The default limit: every fusable layer fuses; the rounding never exceeds half a unit. */
     public static final double ANY_BIAS_ROUNDING = Double.POSITIVE_INFINITY;
+
+    /** The largest magnitude int8 weight codes are widened to ({@link IntegerWeights}). */
+    static final int WIDE_CODE_LIMIT = 63;
 
     private final OnnxGraph graph = new OnnxGraph();
     private final Form form;
@@ -304,6 +308,45 @@ public final class OnnxExporter implements LoweringTarget<String> {
     }
 
     /**
+     * Makes a wrapped model compute, in deploy mode, what its export computes in ONNX Runtime: every
+     * layer to which {@link Form#INTEGER} (with this bias rounding limit) gives an int32 bias adds
+     * that bias's rounding to its output ({@link QuantizedLayer#setDeployBiasRounding}), so the
+     * model's activations and accuracy are the deployment's and the two differ only by float
+     * rounding. A fused layer's bias, a following BatchNorm folded in, is {@code round(b'[c] /
+     * u[c])·u[c]} on the accumulator grid {@code u[c] = s_input·s_weight[c]·γ[c]/√(σ²[c]+ε)}; before
+     * the BatchNorm that is a shift of {@code (round(b'/u)·u - b')·√(σ²+ε)/γ}. Every other layer's
+     * rounding is removed. Not saved with the model: call it again after loading or re-estimating
+     * BatchNorm statistics.
+     *
+     * @param block a wrapped model (calibrated or loaded)
+     * @param inputShape the shape of one example, without the batch axis
+     * @param biasRoundingLimit the limit the export will use ({@link #ANY_BIAS_ROUNDING} by default)
+     * @return the number of layers whose bias is rounded
+     */
+    public static int roundBiasesAsExported(Block block, Shape inputShape, double biasRoundingLimit) {
+        OnnxExporter exporter = new OnnxExporter(Form.INTEGER, biasRoundingLimit);
+        ModelLowering.lower(block, exporter, "input");
+        int rounded = 0;
+        for (DeferredLayer d : exporter.deferred) {
+            QuantizedLayer layer = d.weights().source();
+            int[] codes = exporter.fusedBias(d);
+            if (codes == null || d.bias() == null) {
+                layer.setDeployBiasRounding(null);
+                continue;
+            }
+            float[] unit = exporter.accumulatorScales(d);
+            float[] factor = d.weights().rowFactor();
+            float[] shift = new float[codes.length];
+            for (int c = 0; c < codes.length; c++) {
+                shift[c] = (float) (((double) codes[c] * unit[c] - d.bias()[c]) / factor[c]);
+            }
+            layer.setDeployBiasRounding(shift);
+            rounded++;
+        }
+        return rounded;
+    }
+
+    /**
      * Stores each deferred layer's weights and bias: integer weights with an int32 bias where ONNX
      * Runtime fuses the layer; elsewhere integer weights and a float bias ({@link Form#INTEGER}) or
      * both float ({@link Form#FAST}).
@@ -338,14 +381,15 @@ public final class OnnxExporter implements LoweringTarget<String> {
     /**
      * The int32 bias codes of a layer ONNX Runtime fuses, on the accumulator grid {@code
      * s_input·s_weight[c]}; null when the layer is not fused: its input or output is not on a full
-     * 8-bit grid, a code overflows, or the rounding (half an accumulator unit) exceeds the chosen
-     * limit of the output step. A layer without bias fuses whenever its input and
-     * output allow (an empty array).
+     * 8-bit grid, its weights need more than 8 bits, a code overflows, or the rounding (half an
+     * accumulator unit) exceeds the chosen limit of the output step. A layer without bias fuses
+     * whenever its input and output allow (an empty array).
      */
     private int[] fusedBias(DeferredLayer d) {
         Float outputScale = requantized.get(d.output());
-        if (!activationScales.containsKey(d.input()) || outputScale == null) {
-            return null;
+        IntegerWeights w = IntegerWeights.of(d.weights());
+        if (!activationScales.containsKey(d.input()) || outputScale == null || w == null || w.type() != OnnxGraph.INT8) {
+            return null; // QLinearConv takes int8 weights only
         }
         return d.bias() == null ? new int[0] : int32Bias(d.bias(), accumulatorScales(d), outputScale, biasRoundingLimit);
     }
@@ -375,43 +419,82 @@ public final class OnnxExporter implements LoweringTarget<String> {
     /** The accumulator unit {@code s_input·s_weight[c]} of each output channel of a deferred layer. */
     private float[] accumulatorScales(DeferredLayer d) {
         float inputScale = activationScales.get(d.input());
-        int exponent = d.weights().integerExponent().getAsInt();
-        Codebook book = d.weights().scaledCodebook();
-        float[] scales = new float[d.weights().rows()];
+        float[] weightScales = IntegerWeights.of(d.weights()).scales();
+        float[] scales = new float[weightScales.length];
         for (int c = 0; c < scales.length; c++) {
-            scales[c] = inputScale * (float) Math.scalb((double) book.scale(c), -exponent);
+            scales[c] = inputScale * weightScales[c];
         }
         return scales;
     }
 
     /** The weights (as {@code name}): integer codes behind a DequantizeLinear when they allow, float values otherwise. */
     private void weight(LayerWeights weights, String name) {
-        OptionalInt exponent = weights.integerExponent();
-        if (exponent.isEmpty()) {
+        IntegerWeights w = IntegerWeights.of(weights);
+        if (w == null) {
             graph.namedFloats(name, weights.floats(), weights.shape());
             return;
         }
-        Codebook book = weights.scaledCodebook();
-        int[] codes = book.integerCodes(exponent.getAsInt());
-        int min = 0;
-        int max = 0;
-        for (int c : codes) {
-            min = Math.min(min, c);
-            max = Math.max(max, c);
-        }
-        if (min < Short.MIN_VALUE || max > Short.MAX_VALUE) {
-            graph.namedFloats(name, weights.floats(), weights.shape());
-            return;
-        }
-        int type = min >= Byte.MIN_VALUE && max <= Byte.MAX_VALUE ? OnnxGraph.INT8 : OnnxGraph.INT16;
-        float[] scales = new float[weights.rows()];
-        for (int r = 0; r < scales.length; r++) {
-            scales[r] = (float) Math.scalb((double) book.scale(r), -exponent.getAsInt());
-        }
-        String q = graph.integers("weight_q", type, codes, weights.shape());
-        String zero = graph.integers("weight_zero", type, new int[scales.length], scales.length);
-        graph.namedNode("DequantizeLinear", name, List.of(q, graph.floats("weight_scale", scales, scales.length), zero),
+        String q = graph.integers("weight_q", w.type(), w.codes(), weights.shape());
+        String zero = graph.integers("weight_zero", w.type(), new int[w.scales().length], w.scales().length);
+        graph.namedNode("DequantizeLinear", name, List.of(q, graph.floats("weight_scale", w.scales(), w.scales().length), zero),
                 Attribute.integer("axis", 0));
+    }
+
+    /**
+     * A layer's weights as integer codes and per-output-channel scales, {@code w = code·scale}.
+     *
+     * <p>Each channel's int8 codes are multiplied by the largest power of two that keeps them
+     * within ±{@value #WIDE_CODE_LIMIT}, and its scale divided by it: the same weight values
+     * exactly, but an accumulator unit {@code s_input·scale[c]} that many times finer, and an int32
+     * bias rounded on it moves the output that many times less. Codes often use little of the int8
+     * range: at most 7 at 4 bits, and LSQ's initial 8-bit step {@code 2·mean|w|/√127} leaves a
+     * channel's largest code far below 127 unless its weights have long tails. The limit is 7-bit
+     * (ONNX Runtime's {@code reduce_range}): on x86 CPUs without VNNI its u8s8 kernels add pairs of
+     * u8·s8 products in int16, which 255·63·2 cannot overflow; codes beyond it stay as they are.
+     *
+     * @param codes the codes, row-major by output channel
+     * @param scales the scale of each output channel
+     * @param type {@link OnnxGraph#INT8} or {@link OnnxGraph#INT16}
+     */
+    private record IntegerWeights(int[] codes, float[] scales, int type) {
+
+        /** Null when the weights are not integer codes or need more than 16 bits. */
+        static IntegerWeights of(LayerWeights weights) {
+            OptionalInt exponent = weights.integerExponent();
+            if (exponent.isEmpty()) {
+                return null;
+            }
+            Codebook book = weights.scaledCodebook();
+            int[] codes = book.integerCodes(exponent.getAsInt());
+            int rows = weights.rows();
+            int perRow = codes.length / rows;
+            int min = 0;
+            int max = 0;
+            for (int c : codes) {
+                min = Math.min(min, c);
+                max = Math.max(max, c);
+            }
+            if (min < Short.MIN_VALUE || max > Short.MAX_VALUE) {
+                return null;
+            }
+            boolean int8 = min >= Byte.MIN_VALUE && max <= Byte.MAX_VALUE;
+            float[] scales = new float[rows];
+            for (int r = 0; r < rows; r++) {
+                int widest = 0;
+                for (int i = r * perRow; i < (r + 1) * perRow; i++) {
+                    widest = Math.max(widest, Math.abs(codes[i]));
+                }
+                int shift = 0;
+                while (int8 && widest > 0 && widest << (shift + 1) <= WIDE_CODE_LIMIT) {
+                    shift++;
+                }
+                for (int i = r * perRow; i < (r + 1) * perRow; i++) {
+                    codes[i] <<= shift;
+                }
+                scales[r] = (float) Math.scalb((double) book.scale(r), -exponent.getAsInt() - shift);
+            }
+            return new IntegerWeights(codes, scales, int8 ? OnnxGraph.INT8 : OnnxGraph.INT16);
+        }
     }
 
     private String scalar(String hint, float value) {
