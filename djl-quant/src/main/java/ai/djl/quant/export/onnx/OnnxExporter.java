@@ -52,7 +52,8 @@ public final class OnnxExporter implements LoweringTarget<String> {
          * bias rounding, at most half an accumulator unit, stays within the bias rounding limit
          * (none unless given, e.g. {@link #PARITY_BIAS_ROUNDING}) of an output step; float biases
          * (exact) elsewhere. With a coarse accumulator (a depthwise kernel of 9 weights with a large
-         * folded BatchNorm scale) the rounding moves outputs by up to half a step.
+         * folded BatchNorm scale) the rounding moves outputs by up to half a step;
+         * {@link #roundBiasesAsExported} makes the DJL model round the same way.
          */
         INTEGER,
         /**
