@@ -95,8 +95,8 @@ public final class OnnxExporter implements LoweringTarget<String> {
     private final List<DeferredLayer> deferred = new ArrayList<>();
 
     /** A layer with integer weights whose weights and bias are stored once the graph is known. */
-    private record DeferredLayer(int position, String input, String output, LayerWeights weights, float[] bias, String weightName,
-            String biasName) {}
+    private record DeferredLayer(int position, String input, String output, LayerWeights weights, IntegerWeights integer, float[] bias,
+            String weightName, String biasName) {}
 
     private OnnxExporter(Form form, double biasRoundingLimit) {
         if (!(biasRoundingLimit > 0)) {
@@ -297,11 +297,11 @@ public final class OnnxExporter implements LoweringTarget<String> {
             // whether ONNX Runtime can fuse this layer depends on what consumes its output
             int position = graph.position();
             String output = node.apply(inputs);
-            deferred.add(new DeferredLayer(position, x, output, weights, bias, weightName, biasName));
+            deferred.add(new DeferredLayer(position, x, output, weights, IntegerWeights.of(weights), bias, weightName, biasName));
             layerOutputOf.put(output, output);
             return output;
         }
-        weight(weights, weightName);
+        weight(IntegerWeights.of(weights), weights, weightName);
         if (bias != null) {
             graph.namedFloats(biasName, bias, bias.length);
         }
@@ -359,7 +359,7 @@ public final class OnnxExporter implements LoweringTarget<String> {
             int[] biasCodes = fusedBias(d);
             graph.insertAt(d.position(), () -> {
                 if (biasCodes != null || form == Form.INTEGER) {
-                    weight(d.weights(), d.weightName());
+                    weight(d.integer(), d.weights(), d.weightName());
                 } else {
                     graph.namedFloats(d.weightName(), d.weights().floats(), d.weights().shape());
                 }
@@ -388,7 +388,7 @@ public final class OnnxExporter implements LoweringTarget<String> {
      */
     private int[] fusedBias(DeferredLayer d) {
         Float outputScale = requantized.get(d.output());
-        IntegerWeights w = IntegerWeights.of(d.weights());
+        IntegerWeights w = d.integer();
         if (!activationScales.containsKey(d.input()) || outputScale == null || w == null || w.type() != OnnxGraph.INT8) {
             return null; // QLinearConv takes int8 weights only
         }
@@ -420,7 +420,7 @@ public final class OnnxExporter implements LoweringTarget<String> {
     /** The accumulator unit {@code s_input·s_weight[c]} of each output channel of a deferred layer. */
     private float[] accumulatorScales(DeferredLayer d) {
         float inputScale = activationScales.get(d.input());
-        float[] weightScales = IntegerWeights.of(d.weights()).scales();
+        float[] weightScales = d.integer().scales();
         float[] scales = new float[weightScales.length];
         for (int c = 0; c < scales.length; c++) {
             scales[c] = inputScale * weightScales[c];
@@ -429,8 +429,7 @@ public final class OnnxExporter implements LoweringTarget<String> {
     }
 
     /** The weights (as {@code name}): integer codes behind a DequantizeLinear when they allow, float values otherwise. */
-    private void weight(LayerWeights weights, String name) {
-        IntegerWeights w = IntegerWeights.of(weights);
+    private void weight(IntegerWeights w, LayerWeights weights, String name) {
         if (w == null) {
             graph.namedFloats(name, weights.floats(), weights.shape());
             return;
