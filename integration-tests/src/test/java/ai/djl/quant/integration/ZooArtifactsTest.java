@@ -91,8 +91,8 @@ public class ZooArtifactsTest {
                     long correct = ZooEvaluation.correct(model, test);
                     System.out.printf(Locale.ROOT, "%s/%s: %d / %d correct (card %d, %.2f %%)%n",
                             variant.artifactId(), variant.name(), correct, test.size(), c.correct(), c.accuracy());
-                    // exact on the CPU that built the card; another CPU's float kernels (e.g. AMD EPYC
-                    // vs the Intel machine of the builds) flipped one prediction of 10 000
+                    // exact on the CPU that built the card; another CPU's float kernels (an AVX2 AMD EPYC
+                    // against the AVX-512 machines of the builds) flipped one prediction of 10 000
                     Assert.assertTrue(Math.abs(correct - c.correct()) <= OTHER_CPU_IMAGES,
                             variant + " does not reproduce its card: " + correct + " vs " + c.correct() + " correct");
                     if (correct != c.correct()) {
