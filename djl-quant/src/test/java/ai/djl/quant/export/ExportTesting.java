@@ -56,14 +56,43 @@ public final class ExportTesting {
                 .add(Linear.builder().setUnits(5).build());
     }
 
+    /**
+     * MobileNetV2's linear bottleneck: a residual unit whose sum has no ReLU after it and feeds
+     * one convolution only, then conv-bn-relu6, pooling, linear.
+     */
+    public static SequentialBlock linearBottleneckNet(int width) {
+        SequentialBlock main = new SequentialBlock()
+                .add(Conv2d.builder().setKernelShape(new Shape(1, 1)).setFilters(2 * width).optBias(false).build())
+                .add(BatchNorm.builder().build())
+                .add(Activation.relu6Block())
+                .add(Conv2d.builder().setKernelShape(new Shape(1, 1)).setFilters(width).optBias(false).build())
+                .add(BatchNorm.builder().build());
+        return new SequentialBlock()
+                .add(Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(width).optPadding(new Shape(1, 1)).build())
+                .add(BatchNorm.builder().build())
+                .add(Activation.relu6Block())
+                .add(new ParallelBlock(l -> new NDList(l.get(0).singletonOrThrow().add(l.get(1).singletonOrThrow())),
+                        Arrays.asList(main, Blocks.identityBlock())))
+                .add(Conv2d.builder().setKernelShape(new Shape(1, 1)).setFilters(12).optBias(false).build())
+                .add(BatchNorm.builder().build())
+                .add(Activation.relu6Block())
+                .add(Pool.globalAvgPool2dBlock())
+                .add(Blocks.batchFlattenBlock())
+                .add(Linear.builder().setUnits(5).build());
+    }
+
     /** Builds, calibrates (three training passes also move the BatchNorm statistics) and deploys. */
     public static Block prepare(NDManager manager, QuantizationConfig config, NDArray x) {
         return prepare(manager, config, x, 8);
     }
 
     public static Block prepare(NDManager manager, QuantizationConfig config, NDArray x, int width) {
+        return prepare(manager, config, x, residualNet(width));
+    }
+
+    /** {@link #prepare(NDManager, QuantizationConfig, NDArray)} of a given float model. */
+    public static Block prepare(NDManager manager, QuantizationConfig config, NDArray x, Block block) {
         manager.getEngine().setRandomSeed(3);
-        Block block = residualNet(width);
         block.initialize(manager, DataType.FLOAT32, INPUT);
         if (config != null) {
             block = Quantization.wrap(block, config);

@@ -93,6 +93,15 @@ public final class OnnxExporter implements LoweringTarget<String> {
     /** The deferred layer outputs that are quantized again on a full-range grid: that grid's step. */
     private final Map<String, Float> requantized = new HashMap<>();
     private final List<DeferredLayer> deferred = new ArrayList<>();
+    /** The integer type of every quantized activation tensor, by the name of its dequantized value. */
+    private final Map<String, Integer> dequantizedTypes = new HashMap<>();
+    private final List<Requantization> requantizations = new ArrayList<>();
+
+    /**
+     * A quantization of a tensor that is already the dequantized value of an 8-bit grid of the
+     * same type: its zero point, and with it its type, waits until the graph is known.
+     */
+    private record Requantization(String input, String zeroName, int type) {}
 
     /** A layer with integer weights whose weights and bias are stored once the graph is known. */
     private record DeferredLayer(int position, String input, String output, LayerWeights weights, IntegerWeights integer, float[] bias,
@@ -174,6 +183,7 @@ public final class OnnxExporter implements LoweringTarget<String> {
         OnnxExporter exporter = new OnnxExporter(form, biasRoundingLimit);
         String output = ModelLowering.lower(block, exporter, "input");
         exporter.storeDeferredWeights();
+        exporter.storeRequantizationZeroPoints();
         long[] in = new long[inputShape.dimension() + 1];
         in[0] = -1;
         System.arraycopy(inputShape.getShape(), 0, in, 1, inputShape.dimension());
@@ -258,9 +268,16 @@ public final class OnnxExporter implements LoweringTarget<String> {
             x = graph.node("Clip", "clip", List.of(x, scalar("lo", grid.min() * grid.scale()), scalar("hi", grid.max() * grid.scale())));
         }
         String scale = scalar("act_scale", grid.scale());
-        String zero = graph.integers("act_zero", type, new int[] {0});
+        String zero;
+        if (!narrow && type != OnnxGraph.INT16 && Integer.valueOf(type).equals(dequantizedTypes.get(x))) {
+            zero = graph.fresh("act_zero");
+            requantizations.add(new Requantization(x, zero, type));
+        } else {
+            zero = graph.integers("act_zero", type, new int[] {0});
+        }
         String quantized = graph.node("QuantizeLinear", "act_q", List.of(x, scale, zero));
         String dequantized = graph.node("DequantizeLinear", "act", List.of(quantized, scale, zero));
+        dequantizedTypes.put(dequantized, type);
         if (!narrow) {
             // a clipped (narrow) grid keeps ONNX Runtime from fusing the layer anyway: its bias stays
             // float, exact, rather than rounded for a fusion that cannot happen
@@ -376,6 +393,26 @@ public final class OnnxExporter implements LoweringTarget<String> {
                 graph.namedNode("DequantizeLinear", d.biasName(), List.of(q, graph.floats("bias_scale", scales, scales.length), zero),
                         Attribute.integer("axis", 0));
             });
+        }
+    }
+
+    /**
+     * Gives each requantization its zero point. ONNX Runtime replaces {@code Q1 → DQ1 → Q2 → DQ2}
+     * of one 8-bit type, when DQ1 feeds nothing else, by a single pair on a grid it derives from
+     * the two (for two symmetric grids: the finer one), which is not what the model computes
+     * (MobileNetV2 with quantized sums: a sum feeding one convolution). Such a second pair is
+     * written in the other 8-bit type with its zero point moved by 128, the same grid exactly
+     * ({@code int8 q ↔ uint8 q + 128}), which ONNX Runtime leaves as it is; where DQ1 has other
+     * consumers the pair keeps its type (and zero point 0) so that its consumers still fuse.
+     */
+    private void storeRequantizationZeroPoints() {
+        for (Requantization r : requantizations) {
+            if (graph.consumers(r.input()) == 1) {
+                boolean signed = r.type() == OnnxGraph.INT8;
+                graph.namedIntegers(r.zeroName(), signed ? OnnxGraph.UINT8 : OnnxGraph.INT8, new int[] {signed ? 128 : -128});
+            } else {
+                graph.namedIntegers(r.zeroName(), r.type(), new int[] {0});
+            }
         }
     }
 

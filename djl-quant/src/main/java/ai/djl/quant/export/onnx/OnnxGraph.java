@@ -3,7 +3,9 @@ package ai.djl.quant.export.onnx;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * An ONNX graph under construction: nodes in topological order, initializers, one input and one
@@ -26,6 +28,8 @@ final class OnnxGraph {
 
     private final List<ProtoMessage> nodes = new ArrayList<>();
     private final List<ProtoMessage> initializers = new ArrayList<>();
+    /** How many node inputs name each tensor. */
+    private final Map<String, Integer> consumers = new HashMap<>();
     private int counter;
 
     /**
@@ -43,6 +47,11 @@ final class OnnxGraph {
     }
 
     String integers(String hint, int dataType, int[] values, long... dims) {
+        return namedIntegers(fresh(hint), dataType, values, dims);
+    }
+
+    /** An integer initializer under a name reserved earlier with {@link #fresh(String)}. */
+    String namedIntegers(String name, int dataType, int[] values, long... dims) {
         int width = dataType == INT32 ? 4 : dataType == INT16 ? 2 : 1;
         ByteBuffer buffer = ByteBuffer.allocate(width * values.length).order(ByteOrder.LITTLE_ENDIAN);
         for (int v : values) {
@@ -54,11 +63,7 @@ final class OnnxGraph {
                 buffer.put((byte) v);
             }
         }
-        return tensor(hint, dataType, buffer.array(), dims);
-    }
-
-    String tensor(String hint, int dataType, byte[] raw, long... dims) {
-        return namedTensor(fresh(hint), dataType, raw, dims);
+        return namedTensor(name, dataType, buffer.array(), dims);
     }
 
     /** An initializer under a name reserved earlier with {@link #fresh(String)}. */
@@ -98,6 +103,7 @@ final class OnnxGraph {
         ProtoMessage n = new ProtoMessage();
         for (String in : inputs) {
             n.string(1, in);
+            consumers.merge(in, 1, Integer::sum);
         }
         n.string(2, output).string(3, output + "_" + op).string(4, op);
         for (Attribute a : attributes) {
@@ -105,6 +111,16 @@ final class OnnxGraph {
         }
         nodes.add(n);
         return output;
+    }
+
+    /**
+     * Returns how many node inputs so far name a tensor.
+     *
+     * @param name the tensor
+     * @return the count, 0 for an unused tensor
+     */
+    int consumers(String name) {
+        return consumers.getOrDefault(name, 0);
     }
 
     /**

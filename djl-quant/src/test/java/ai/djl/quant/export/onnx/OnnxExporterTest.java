@@ -232,6 +232,26 @@ public class OnnxExporterTest {
         }
     }
 
+    @Test
+    public void aSumFeedingOneConvolutionKeepsBothOfItsGridsInOnnxRuntime() throws Exception {
+        // MobileNetV2's linear bottleneck with quantized sums: the sum's grid and the next
+        // convolution's input grid follow each other with nothing between; ONNX Runtime replaces
+        // such a pair of pairs by one pair on a grid of its own unless their types differ
+        try (Model model = Model.newInstance("m")) {
+            NDManager manager = model.getNDManager();
+            NDArray x = manager.randomNormal(INPUT);
+            Block block = ExportTesting.prepare(manager, (QuantizationConfig) ExportTesting.configs()[2][1], x,
+                    ExportTesting.linearBottleneckNet(8));
+            Shape example = new Shape(1, 12, 12);
+            byte[] onnx = OnnxExporter.toBytes(block, example, OnnxExporter.Form.INTEGER);
+            float[] ort = run(onnx, x.toFloatArray(), INPUT.getShape());
+            OnnxExporter.roundBiasesAsExported(block, example, OnnxExporter.ANY_BIAS_ROUNDING);
+            float[] rounded = block.forward(new ParameterStore(manager, false), new NDList(x), false).head().toFloatArray();
+            Assert.assertEquals(ExportTesting.farApart(rounded, ort), 0, "max difference " + maxDifference(rounded, ort) + ": "
+                    + java.util.Arrays.toString(rounded) + " vs " + java.util.Arrays.toString(ort));
+        }
+    }
+
     private static double maxDifference(float[] a, float[] b) {
         double max = 0;
         for (int i = 0; i < a.length; i++) {
