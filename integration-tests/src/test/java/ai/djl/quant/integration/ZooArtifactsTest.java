@@ -35,7 +35,8 @@ import org.testng.annotations.Test;
 /**
  * The shipped zoo, as a user meets it: every built variant in the jar loads offline through a
  * Criteria and classifies the full 10k Fashion-MNIST test set with the accuracy of its model card
- * (exactly on the CPU that built it, within {@value #OTHER_CPU_IMAGES} images elsewhere); quantized
+ * (exactly on the CPU that built it, within {@value #OTHER_CPU_IMAGES} images elsewhere; detectors:
+ * their card's mAP on its test scenes, within {@value #OTHER_CPU_MAP} elsewhere); quantized
  * files are within 5 % of their ideal packed size; the zoo's files stay within 64 MB.
  */
 public class ZooArtifactsTest {
@@ -45,6 +46,13 @@ public class ZooArtifactsTest {
      * CPU that built it, but float convolutions round differently on another CPU.
      */
     private static final int OTHER_CPU_IMAGES = 3;
+
+    /**
+     * How far a detector's mAP (either one) may be from its card: nothing on the CPU that built it;
+     * elsewhere a heat-map peak's score moved by float rounding may cross the 0.3 threshold or
+     * swap two detections' ranks, each a few 1e-5 of mAP over 2 000 scenes.
+     */
+    private static final double OTHER_CPU_MAP = 0.001;
 
     @Test
     public void everyBuiltVariantReproducesItsCard() throws Exception {
@@ -77,8 +85,12 @@ public class ZooArtifactsTest {
                     CocoEvaluator.Result r = ZooEvaluation.detections(model, scenes);
                     System.out.printf(Locale.ROOT, "%s/%s: mAP %.4f / %.4f (card %.4f / %.4f)%n", variant.artifactId(), variant.name(),
                             r.map(), r.map50(), c.map(), c.map50());
-                    Assert.assertEquals(r.map(), c.map(), 0.0, variant + " does not reproduce its card");
-                    Assert.assertEquals(r.map50(), c.map50(), 0.0, variant + " does not reproduce its card");
+                    Assert.assertEquals(r.map(), c.map(), OTHER_CPU_MAP, variant + " does not reproduce its card");
+                    Assert.assertEquals(r.map50(), c.map50(), OTHER_CPU_MAP, variant + " does not reproduce its card");
+                    if (r.map() != c.map() || r.map50() != c.map50()) {
+                        inexact.add(String.format(Locale.ROOT, "%s/%s mAP %.5f / %.5f vs card %.5f / %.5f", variant.artifactId(),
+                                variant.name(), r.map(), r.map50(), c.map(), c.map50()));
+                    }
                 }
             } else {
                 Criteria<Image, Classifications> criteria = Criteria.builder()

@@ -27,7 +27,9 @@ import java.util.function.Function;
  * <ul>
  *   <li>Quantized layers in QDQ form: the input passes {@code QuantizeLinear → DequantizeLinear}
  *       with the quantizer's scale (uint8/int8, zero point 0; a {@code Clip} first when the grid is
- *       narrower than the integer type, e.g. 4 bits), and the weights are stored as integer codes
+ *       narrower than the integer type, e.g. 4 bits; a tensor quantized again, on a grid of its
+ *       type and feeding nothing else, takes the other 8-bit type with zero point ±128, the same
+ *       grid, which ONNX Runtime's double-pair rewrite leaves alone), and the weights are stored as integer codes
  *       (int8, or int16 when the levels need it) with per-output-channel scales behind a {@code
  *       DequantizeLinear}. Power-of-two, shift and n-hot levels become integers after one common
  *       power-of-two factor, so their weights are exact. Learned level tables are not integers:
