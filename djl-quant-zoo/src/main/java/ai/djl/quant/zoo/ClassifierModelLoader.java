@@ -4,6 +4,7 @@ import ai.djl.Application;
 import ai.djl.modality.Classifications;
 import ai.djl.modality.cv.Image;
 import ai.djl.translate.Translator;
+import java.util.Map;
 
 /**
  * Loads the image classifiers of one architecture ({@code ai.djl.quant:resnet18}, {@code
@@ -37,7 +38,7 @@ public class ClassifierModelLoader extends ZooModelLoader {
     }
 
     @Override
-    protected Translator<?, ?> defaultTranslator() {
+    protected Translator<?, ?> defaultTranslator(Map<String, ?> arguments) {
         return new FashionMnistTranslator();
     }
 }

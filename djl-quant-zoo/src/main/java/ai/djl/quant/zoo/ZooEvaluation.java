@@ -8,6 +8,7 @@ import ai.djl.modality.cv.output.DetectedObjects;
 import ai.djl.quant.data.FashionMnistDataset;
 import ai.djl.quant.data.FashionMnistScenes;
 import ai.djl.quant.training.CocoEvaluator;
+import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.TranslateException;
 import java.util.ArrayList;
@@ -19,6 +20,14 @@ import java.util.List;
  * model card, and loading the artifact again must reproduce it.
  */
 public final class ZooEvaluation {
+
+    /**
+     * The lowest detection score kept for COCO mAP: mAP averages precision over the whole ranked
+     * list of detections, so cutting it at the translator's drawing threshold (0.3) would truncate
+     * every precision-recall curve; 0.01 with the top 100 peaks per image is CenterNet's own and
+     * the PyTorch reference's evaluation ({@code dev/device/centernet_recipe.py}).
+     */
+    public static final float DETECTION_THRESHOLD = 0.01f;
 
     private static final int CHUNK = 500;
 
@@ -53,10 +62,21 @@ public final class ZooEvaluation {
     }
 
     /**
+     * The Criteria of a zoo detector as it is evaluated: {@link #DETECTION_THRESHOLD}.
+     *
+     * @param variant a detector variant
+     * @return the builder with group, artifact, filters, types and threshold set
+     */
+    public static Criteria.Builder<Image, DetectedObjects> detectorCriteria(ZooVariant variant) {
+        return variant.criteria().setTypes(Image.class, DetectedObjects.class)
+                .optArgument(DetectorModelLoader.THRESHOLD_ARGUMENT, DETECTION_THRESHOLD);
+    }
+
+    /**
      * Detects the objects of every scene through the model's translator and a {@link Predictor},
      * and scores the detections against the scenes' boxes (COCO mAP).
      *
-     * @param model a zoo detector
+     * @param model a zoo detector, loaded with {@link #detectorCriteria} for a COCO score
      * @param scenes the scenes (e.g. the test scenes)
      * @return mAP@[.5:.95], mAP@.5 and per-class AP
      * @throws TranslateException when prediction fails

@@ -66,9 +66,10 @@ public abstract class ZooModelLoader implements ModelLoader {
     /**
      * The application's translator.
      *
+     * @param arguments the Criteria's arguments (may be null), e.g. a detector's {@code threshold}
      * @return a new translator
      */
-    protected abstract Translator<?, ?> defaultTranslator();
+    protected abstract Translator<?, ?> defaultTranslator(Map<String, ?> arguments);
 
     @Override
     public String getGroupId() {
@@ -133,7 +134,7 @@ public abstract class ZooModelLoader implements ModelLoader {
             Translator<I, O> translator =
                     factory != null
                             ? factory.newInstance(criteria.getInputClass(), criteria.getOutputClass(), model, criteria.getArguments())
-                            : (Translator<I, O>) defaultTranslator();
+                            : (Translator<I, O>) defaultTranslator(criteria.getArguments());
             return new ZooModel<>(model, translator);
         } catch (IOException | MalformedModelException | RuntimeException e) {
             model.close();

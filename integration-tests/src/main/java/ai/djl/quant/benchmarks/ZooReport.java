@@ -2,10 +2,10 @@ package ai.djl.quant.benchmarks;
 
 import ai.djl.modality.Classifications;
 import ai.djl.modality.cv.Image;
-import ai.djl.modality.cv.output.DetectedObjects;
 import ai.djl.quant.export.CostReport;
 import ai.djl.quant.zoo.ModelCard;
 import ai.djl.quant.zoo.ZooArtifacts;
+import ai.djl.quant.zoo.ZooEvaluation;
 import ai.djl.quant.zoo.ZooVariant;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
@@ -123,7 +123,7 @@ public final class ZooReport {
     }
 
     private static Criteria<?, ?> criteria(ZooVariant v) {
-        return v.isDetector() ? v.criteria().setTypes(Image.class, DetectedObjects.class).build()
+        return v.isDetector() ? ZooEvaluation.detectorCriteria(v).build()
                 : v.criteria().setTypes(Image.class, Classifications.class).build();
     }
 }

@@ -72,12 +72,7 @@ public class ZooArtifactsTest {
             ModelCard c = card.get();
             totalBytes += c.fileBytes();
             if (variant.isDetector()) {
-                Criteria<Image, DetectedObjects> criteria = Criteria.builder()
-                        .setTypes(Image.class, DetectedObjects.class)
-                        .optGroupId("ai.djl.quant")
-                        .optArtifactId(variant.artifactId())
-                        .optFilters(variant.filters())
-                        .build();
+                Criteria<Image, DetectedObjects> criteria = ZooEvaluation.detectorCriteria(variant).build();
                 FashionMnistScenes scenes = FashionMnistScenes.builder().setSampling(32, false).optUsage(Dataset.Usage.TEST)
                         .optScenes((int) c.testImages()).build();
                 scenes.prepare(null);

@@ -56,9 +56,10 @@ import java.util.Locale;
  *       weight decay 1e-5, batch 32 (a PyTorch run of the same set-up, dev/device, reached mAP@.5
  *       0.82 this way, 0.73 with 24 passes over 10 000 scenes). A pass is 3 epochs of 10 000
  *       scenes ({@link EpochChunks}), so that a checkpoint comes every few minutes, not every hour.
- *   <li>each quantized variant: 3 passes of quantization-aware fine-tuning from its base (cosine
- *       from 0.01 for classifiers, 1e-3 for CenterNet; n-hot: 2 uniform + 1 n-hot passes; shift:
- *       the λ schedule compressed into the 3 passes).
+ *   <li>each quantized variant: quantization-aware fine-tuning from its base, cosine from 0.01 for
+ *       classifiers (3 passes; n-hot: 2 uniform + 1 n-hot passes; shift: the λ schedule compressed
+ *       into the 3 passes), from 1e-3 for CenterNet (1 pass of 30 000 scenes; n-hot: 1 uniform + 1
+ *       n-hot pass), whose passes cost 15–20 minutes each on 2 cores where a classifier's cost 2–8.
  *   <li>export: the packed file (float16 for fp32 bases, integer codes for quantized weights), then
  *       the card, whose score is measured by loading the file through a DJL Criteria and running
  *       the full test set as a user would (classifiers: the 10k test images; CenterNet: 2 000 test
@@ -78,10 +79,12 @@ public final class ZooBuild {
     /** The command line that rebuilds the zoo, written into every card. */
     public static final String COMMAND = "dev/install-data.sh && mvn -B -q install -DskipTests && mvn -B -q -pl djl-quant-zoo exec:java";
 
-    /** Passes over the training data of each quantized variant's fine-tuning. */
+    /** Passes over the training data of a quantized classifier's fine-tuning. */
     static final int FINE_TUNE_PASSES = 3;
-    /** Of which n-hot's uniform stage. */
+    /** Of which n-hot's uniform stage; its n-hot stage is one pass. */
     static final int NHOT_UNIFORM_PASSES = 2;
+    /** Passes of the detector's fine-tuning (n-hot: that many uniform, then one n-hot). */
+    static final int DETECTOR_FINE_TUNE_PASSES = 1;
     /** The detector's epochs per pass over its 30 000 scenes ({@link EpochChunks}): a checkpoint every 10 000. */
     static final int DETECTOR_EPOCHS_PER_PASS = 3;
 
@@ -95,17 +98,19 @@ public final class ZooBuild {
      * training data (1, or the detector's chunks).
      */
     private record Setup(RandomAccessDataset train, RandomAccessDataset test, int batch, Shape example, int baseEpochs,
-            float fineTuneLearningRate, float fineTuneWeightDecay, Loss loss, int epochsPerPass) {
+            float fineTuneLearningRate, float fineTuneWeightDecay, Loss loss, int epochsPerPass, int fineTunePasses,
+            int nHotUniformPasses) {
         Shape input() {
             return new Shape(batch).addAll(example);
         }
 
-        int fineTuneEpochs() {
-            return FINE_TUNE_PASSES * epochsPerPass;
+        /** All fine-tuning epochs of {@code variant}: n-hot's uniform stage plus its one-pass n-hot stage. */
+        int fineTuneEpochs(ZooVariant variant) {
+            return ("nhot".equals(variant.quantizer()) ? nHotUniformPasses + 1 : fineTunePasses) * epochsPerPass;
         }
 
         int nHotUniformEpochs() {
-            return NHOT_UNIFORM_PASSES * epochsPerPass;
+            return nHotUniformPasses * epochsPerPass;
         }
 
         /** Makes the next epoch of the training data the one after {@code done}. */
@@ -124,7 +129,7 @@ public final class ZooBuild {
         this.work = work;
         this.out = out;
         classifier = new Setup(FashionMnistDataset.trainingSet(128), FashionMnistDataset.testSet(500), 128, new Shape(1, 28, 28), 12,
-                0.01f, 1e-4f, null, 1);
+                0.01f, 1e-4f, null, 1, FINE_TUNE_PASSES, NHOT_UNIFORM_PASSES);
         FashionMnistScenes scenes = FashionMnistScenes.builder().setSampling(32, true).optScenes(smoke ? 64 : 30_000).build();
         FashionMnistScenes testScenes = FashionMnistScenes.builder().setSampling(32, false).optUsage(Dataset.Usage.TEST)
                 .optScenes(smoke ? 32 : 2_000).build();
@@ -133,7 +138,7 @@ public final class ZooBuild {
         int perPass = smoke ? 2 : DETECTOR_EPOCHS_PER_PASS;
         EpochChunks chunks = EpochChunks.builder().setPool(scenes, perPass).setSampling(32, true).build();
         detector = new Setup(chunks, testScenes, 32, new Shape(1, ZooVariant.SCENE_SIDE, ZooVariant.SCENE_SIDE), (smoke ? 1 : 10) * perPass,
-                1e-3f, 1e-5f, new CenterNetLoss(10), perPass);
+                1e-3f, 1e-5f, new CenterNetLoss(10), perPass, DETECTOR_FINE_TUNE_PASSES, DETECTOR_FINE_TUNE_PASSES);
     }
 
     public static void main(String[] args) throws Exception {
@@ -220,8 +225,8 @@ public final class ZooBuild {
             } else {
                 Checkpoints tuned = new Checkpoints(work.resolve(variant.artifactId()).resolve(variant.name()), variant.artifactId());
                 fineTune(model, variant, tuned, setup);
-                seconds = tuned.seconds(setup.fineTuneEpochs());
-                fineTune = setup.fineTuneEpochs();
+                fineTune = setup.fineTuneEpochs(variant);
+                seconds = tuned.seconds(fineTune);
                 ((QuantizedNetwork) model.getBlock()).setDeployMode(true);
             }
             PackedModel.write(model.getBlock(), file, variant.isFloat());
@@ -279,7 +284,8 @@ public final class ZooBuild {
     }
 
     private CocoEvaluator.Result evaluateDetector(ZooVariant variant, Path artifactRoot, FashionMnistScenes test) throws Exception {
-        Criteria<Image, DetectedObjects> c = criteria(variant, artifactRoot).setTypes(Image.class, DetectedObjects.class).build();
+        Criteria<Image, DetectedObjects> c = ZooEvaluation.detectorCriteria(variant)
+                .optArgument(ZooModelLoader.ARTIFACT_DIRECTORY, artifactRoot.toString()).build();
         try (ZooModel<Image, DetectedObjects> model = c.loadModel()) {
             return ZooEvaluation.detections(model, test);
         }
@@ -318,7 +324,7 @@ public final class ZooBuild {
     private void fineTune(Model model, ZooVariant variant, Checkpoints checkpoints, Setup setup) throws Exception {
         QuantizedNetwork network = Quantization.wrap(model.getBlock(), variant.trainingConfig());
         model.setBlock(network);
-        int epochs = setup.fineTuneEpochs();
+        int epochs = setup.fineTuneEpochs(variant);
         int uniformEpochs = setup.nHotUniformEpochs();
         int done = checkpoints.latest().orElse(0);
         setup.resumeAfter(done);
@@ -374,7 +380,7 @@ public final class ZooBuild {
                     + (variant.weightBits() - 1) + " shift bits (no zero) per channel, λ schedule; activations: LSQ "
                     + variant.activationBits() + "-bit";
             case "nhot" -> "weights and activations: n-hot(" + variant.weightBits() + ",2) with learned step, after "
-                    + setup.nHotUniformEpochs() + " uniform + " + (setup.fineTuneEpochs() - setup.nHotUniformEpochs()) + " n-hot epochs"
+                    + setup.nHotUniformEpochs() + " uniform + " + (setup.fineTuneEpochs(variant) - setup.nHotUniformEpochs()) + " n-hot epochs"
                     + (setup.epochsPerPass() > 1 ? " of " + setup.train().size() + " scenes" : "");
             case "learned" -> "weights: " + (1 << variant.weightBits()) + " learned levels per channel (Lloyd-Max init); activations: channel-balanced "
                     + variant.activationBits() + "-bit";

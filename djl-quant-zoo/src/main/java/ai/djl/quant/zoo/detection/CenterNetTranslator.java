@@ -29,9 +29,14 @@ public class CenterNetTranslator implements Translator<Image, DetectedObjects> {
      * Creates the translator.
      *
      * @param canvas the side the model was trained on (96 for the zoo model)
-     * @param threshold the lowest score reported
+     * @param threshold the lowest score reported, in (0, 1)
+     * @throws IllegalArgumentException when the threshold is outside (0, 1)
      */
     public CenterNetTranslator(int canvas, float threshold) {
+        if (!(threshold > 0 && threshold < 1)) {
+            throw new IllegalArgumentException("CenterNet score threshold " + threshold
+                    + " is not in (0, 1): scores are sigmoid probabilities; COCO evaluation uses 0.01, drawing 0.3");
+        }
         this.canvas = canvas;
         this.threshold = threshold;
     }
