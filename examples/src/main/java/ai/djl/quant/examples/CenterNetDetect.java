@@ -19,18 +19,18 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 
 /**
- * Detects Fashion-MNIST items in test scenes with the zoo's CenterNet (n-hot(8,2) by default) and
+ * Detects Fashion-MNIST items in test scenes with the zoo's CenterNet (uniform W8A8 by default) and
  * saves each scene with its predicted boxes drawn (DJL's {@code Image.drawBoundingBoxes}), enlarged
  * {@value #ZOOM}× so that the labels are readable, plus all of them side by side in {@code detections.png}.
  *
- * <p>Arguments: {@code [quantizer=nhot] [scenes=4] [outputDir=build/detections]}.
+ * <p>Arguments: {@code [quantizer=uniform] [scenes=4] [outputDir=build/detections]}.
  */
 public final class CenterNetDetect {
 
     private CenterNetDetect() {}
 
     public static void main(String[] args) throws Exception {
-        String quantizer = args.length > 0 ? args[0] : "nhot";
+        String quantizer = args.length > 0 ? args[0] : "uniform";
         int count = args.length > 1 ? Integer.parseInt(args[1]) : 4;
         Path dir = Paths.get(args.length > 2 ? args[2] : "build/detections");
         Files.createDirectories(dir);
