@@ -16,13 +16,20 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
 /**
- * PyTorch's fused learned-step fake quantization ({@code torch._fake_quantize_learnable_per_tensor_affine}
- * and {@code _per_channel_affine}: one kernel forward, one backward) reached from DJL through a
- * tiny TorchScript module written at run time, because DJL's PyTorch binding exposes no
- * fake-quantize operator. An element-wise chain costs several full passes per tensor and step; the
- * fused kernel one.
+ * Learned-step fake quantization with few passes over memory, reached from DJL through a tiny
+ * TorchScript module written at run time (DJL's PyTorch binding exposes no fake-quantize operator).
  *
- * <p>Its gradients are LSQ's with one difference at the range ends: an input within half a step
+ * <p>Per tensor (activations) it is PyTorch's fused kernel {@code
+ * torch._fake_quantize_learnable_per_tensor_affine}: one pass forward, one backward. Per channel
+ * (weights) PyTorch's {@code _per_channel_affine} kernel is scalar code that took about 12 ns per
+ * weight forward and backward on a ResNet18; here it is a chain of vectorised operations with the
+ * same values and gradients, {@code y = x·m + s_g·a} with {@code v = x/s}, {@code q =
+ * clamp(round(v), Qn, Qp)}, {@code m = [round(v) = q]}, {@code a = sg(q - v·m)} and {@code s_g}
+ * the step with its gradient scaled by {@code g}: {@code dy/dx = m}, {@code dy/ds = g·a}, about
+ * eight passes in all (the step time of a wrapped ResNet18 fell by about a tenth). Its forward
+ * value is {@code q·s} to within rounding of the last bit; hard mode computes {@code q·s} exactly.
+ *
+ * <p>The gradients are LSQ's with one difference at the range ends: an input within half a step
  * beyond {@code Qp·s} (or {@code Qn·s}) rounds to the end level and is counted inside (gradient 1,
  * step gradient {@code round(x/s) - x/s}), where the element-wise LSQ clips first. Values are
  * identical. Used by {@link LearnedStepQuantizer} on uniform level sets with the PyTorch engine;
@@ -43,11 +50,19 @@ final class FusedFakeQuantize {
                     + "    qmax = int(settings[1])\n"
                     + "    axis = int(settings[2])\n"
                     + "    g = float(settings[3])\n"
-                    + "    s = torch.reshape(scale, [-1])\n"
-                    + "    zp = torch.zeros_like(s)\n"
                     + "    if torch.eq(axis, -1):\n"
+                    + "      s = torch.reshape(scale, [-1])\n"
+                    + "      zp = torch.zeros_like(s)\n"
                     + "      return torch._fake_quantize_learnable_per_tensor_affine(x, s, zp, qmin, qmax, g)\n"
-                    + "    return torch._fake_quantize_learnable_per_channel_affine(x, s, zp, axis, qmin, qmax, g)\n";
+                    // per channel: y = x·m + s_g·a, a = sg(q - v·m), v = x/s, q = clamp(round(v)),
+                    // m = [round(v) in range], s_g = s with gradient g: d/dx = m, d/ds = g·a
+                    + "    v = torch.div(torch.detach(x), torch.detach(scale))\n"
+                    + "    r = torch.round(v)\n"
+                    + "    q = torch.clamp(r, float(qmin), float(qmax))\n"
+                    + "    m = torch.type_as(torch.eq(r, q), x)\n"
+                    + "    a = torch.addcmul_(q, v, m, value=-1)\n"
+                    + "    sg = torch.add(torch.mul(scale, g), torch.detach(torch.mul(scale, 1.0 - g)))\n"
+                    + "    return torch.addcmul(torch.mul(x, m), sg, a)\n";
 
     /** The pickled module object: GLOBAL __torch__.FakeQuant, NEWOBJ, BUILD {training: True}. */
     private static final byte[] DATA = {

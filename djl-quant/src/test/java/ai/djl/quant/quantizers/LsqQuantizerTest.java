@@ -84,6 +84,24 @@ public class LsqQuantizerTest {
     }
 
     @Test
+    public void perChannelWeightsGetTheMaskedInputGradientAndEachChannelsStepGradient() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            LsqQuantizer w = LsqQuantizer.builder().setBits(4).build();
+            // channel 0, step 0.5: 0.26 -> 0.5 inside, 3.6 = 7.2 steps -> 7 (inside: rounds to the
+            // end level), -4.3 -> -8 outside; channel 1, step 1: 0.4 -> 0, 9 -> 7 outside, -2.5 -> -2 (tie)
+            NDArray x = manager.create(new float[] {0.26f, 3.6f, -4.3f, 0.4f, 9f, -2.5f}, new Shape(2, 3));
+            QuantizerTesting.init(w, manager, x, "step", 0.5f, 1f);
+            QuantizerTesting.Pass pass = QuantizerTesting.run(w, manager, x, "step");
+            assertClose(pass.value(), new float[] {0.5f, 3.5f, -4f, 0f, 7f, -2f});
+            assertClose(pass.inputGradient(), new float[] {1, 1, 0, 1, 0, 1});
+            double g = 1 / Math.sqrt(3 * 7);
+            float[] stepGradient = pass.parameterGradient();
+            Assert.assertEquals(stepGradient[0], ((1 - 0.52) + (7 - 7.2) - 8) * g, 1e-5);
+            Assert.assertEquals(stepGradient[1], ((0 - 0.4) + 7 + (-2 + 2.5)) * g, 1e-5);
+        }
+    }
+
+    @Test
     public void calibrationAndHardModeLieOnTheLevelSet() {
         try (NDManager manager = NDManager.newBaseManager()) {
             manager.getEngine().setRandomSeed(3);
