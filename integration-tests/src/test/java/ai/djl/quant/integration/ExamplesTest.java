@@ -1,5 +1,6 @@
 package ai.djl.quant.integration;
 
+import ai.djl.quant.examples.CenterNetDetect;
 import ai.djl.quant.examples.NHotTwoStage;
 import ai.djl.quant.examples.OnnxExport;
 import ai.djl.quant.examples.ShiftQuickStart;
@@ -48,6 +49,20 @@ public class ExamplesTest {
     public void zooClassifyNamesAClass() throws Exception {
         String out = run(() -> ZooClassify.main(new String[] {"", "uniform", "resnet18"}));
         Assert.assertTrue(out.contains("Ankle boot"), out);
+    }
+
+    @Test
+    public void centerNetDetectDrawsItsDetections() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("detections");
+        String out = run(() -> CenterNetDetect.main(new String[] {"fp32", "2", dir.toString()}));
+        Assert.assertTrue(out.contains("scene 1: truth"), out);
+        for (String file : new String[] {"scene-0.png", "scene-1.png", "detections.png"}) {
+            java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(dir.resolve(file).toFile());
+            Assert.assertNotNull(image, file);
+        }
+        // each 96x96 scene drawn 3x larger; the montage puts both side by side, 8 px apart
+        Assert.assertEquals(javax.imageio.ImageIO.read(dir.resolve("scene-0.png").toFile()).getWidth(), 288);
+        Assert.assertEquals(javax.imageio.ImageIO.read(dir.resolve("detections.png").toFile()).getWidth(), 2 * 288 + 8);
     }
 
     @Test
