@@ -9,6 +9,7 @@ import ai.djl.quant.nn.QuantizedNetwork;
 import ai.djl.quant.quantizers.NHotQuantizer;
 import ai.djl.quant.quantizers.Quantizer;
 import ai.djl.training.dataset.RandomAccessDataset;
+import ai.djl.training.listener.TrainingListener;
 import ai.djl.translate.TranslateException;
 import java.io.IOException;
 
@@ -99,6 +100,8 @@ public final class NHotRecipe {
      * @param stage1 the uniform stage
      * @param stage2 the n-hot stage
      * @param progress whether to show DJL's progress bar
+     * @param extra more listeners, given to both stages (an {@link EpochHistory} numbers the n-hot
+     *     stage's epochs after the uniform stage's)
      * @return the wrapped model, in the n-hot stage
      * @throws IOException when the data cannot be read
      * @throws TranslateException when a batch cannot be produced
@@ -110,13 +113,14 @@ public final class NHotRecipe {
             QuantizationConfig config,
             FineTuning stage1,
             FineTuning stage2,
-            boolean progress)
+            boolean progress,
+            TrainingListener... extra)
             throws IOException, TranslateException {
         QuantizedNetwork network = Quantization.wrap(model.getBlock(), config);
         model.setBlock(network);
-        stage1.run(model, network, train, input, progress);
+        stage1.run(model, network, train, input, progress, 0, extra);
         switchToNHot(network);
-        stage2.run(model, network, train, input, progress);
+        stage2.run(model, network, train, input, progress, 0, extra);
         return network;
     }
 }

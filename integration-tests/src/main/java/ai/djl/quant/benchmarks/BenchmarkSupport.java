@@ -7,8 +7,10 @@ import ai.djl.quant.data.FashionMnistDataset;
 import ai.djl.quant.training.CheckpointListener;
 import ai.djl.quant.training.Checkpoints;
 import ai.djl.quant.training.ClassifierTraining;
+import ai.djl.quant.training.EpochHistory;
 import ai.djl.quant.zoo.ZooArtifacts;
 import ai.djl.training.optimizer.Optimizer;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -113,6 +115,19 @@ final class BenchmarkSupport {
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
         }
         return Files.readString(file, StandardCharsets.UTF_8).trim();
+    }
+
+    /**
+     * Returns a listener that records a variant's training history into {@code file}, starting it
+     * afresh: a variant without a stored result trains from its first epoch again.
+     *
+     * @param file the CSV file
+     * @return the listener
+     * @throws IOException when an old file cannot be deleted
+     */
+    static EpochHistory freshHistory(Path file) throws IOException {
+        Files.deleteIfExists(file);
+        return new EpochHistory(file, 0);
     }
 
     /**

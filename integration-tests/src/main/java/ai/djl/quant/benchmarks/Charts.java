@@ -4,9 +4,12 @@ import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.jfree.chart.ChartUtils;
@@ -25,7 +28,67 @@ final class Charts {
     /** One measured model: its family (one colour per family), a label, and the two coordinates. */
     record Point(String family, String label, double x, double y) {}
 
+    /**
+     * One fine-tuned model of a benchmark: its family (one colour per family), a label, its top-1
+     * accuracy (%), model bytes, shift-adds per image (0 for a float model) and its training
+     * history (an {@code EpochHistory} CSV, absent when not recorded).
+     */
+    record Run(String family, String label, double accuracy, double modelBytes, double shiftAdds, Path history) {}
+
     private Charts() {}
+
+    /**
+     * Writes a benchmark's three charts into {@code dir}: accuracy vs model bytes
+     * ({@code accuracy-vs-bytes.png}), accuracy vs shift-add operations of the quantized models
+     * ({@code accuracy-vs-shiftadds.png}) and training accuracy per epoch
+     * ({@code training-curves.png}) of the runs that recorded a history.
+     *
+     * @param title what was measured, e.g. the architecture
+     * @param runs the models
+     * @param dir the output directory
+     * @throws IOException when a history cannot be read or a chart written
+     */
+    static void fineTuning(String title, List<Run> runs, Path dir) throws IOException {
+        List<Point> bytes = new ArrayList<>();
+        List<Point> shiftAdds = new ArrayList<>();
+        Map<String, List<double[]>> curves = new LinkedHashMap<>();
+        for (Run r : runs) {
+            bytes.add(new Point(r.family(), r.label(), r.modelBytes(), r.accuracy()));
+            if (r.shiftAdds() > 0) {
+                shiftAdds.add(new Point(r.family(), r.label(), r.shiftAdds(), r.accuracy()));
+            }
+            if (r.history() != null && Files.exists(r.history())) {
+                curves.put(r.label(), trainingAccuracy(Files.readString(r.history(), StandardCharsets.UTF_8)));
+            }
+        }
+        tradeOff(title + ": accuracy vs model size", "model bytes", bytes, dir.resolve("accuracy-vs-bytes.png"));
+        if (!shiftAdds.isEmpty()) {
+            tradeOff(title + ": accuracy vs shift-add operations", "shift-adds per image", shiftAdds,
+                    dir.resolve("accuracy-vs-shiftadds.png"));
+        }
+        if (!curves.isEmpty()) {
+            curves(title + ": training accuracy per fine-tuning epoch", "training accuracy (%)", curves,
+                    dir.resolve("training-curves.png"));
+        }
+        System.out.println("charts written to " + dir.toAbsolutePath());
+    }
+
+    /**
+     * Reads a training history CSV ({@code epoch,loss,accuracy,seconds}) as (epoch, accuracy %) points.
+     *
+     * @param csv the file's text
+     * @return the points, in file order
+     */
+    static List<double[]> trainingAccuracy(String csv) {
+        List<double[]> points = new ArrayList<>();
+        for (String line : csv.split("\n")) {
+            if (!line.isBlank() && !line.startsWith("epoch")) {
+                String[] f = line.split(",");
+                points.add(new double[] {Double.parseDouble(f[0]), 100 * Double.parseDouble(f[2])});
+            }
+        }
+        return points;
+    }
 
     /**
      * Draws accuracy against a cost on a logarithmic axis, one series per family, points labelled.
@@ -38,7 +101,7 @@ final class Charts {
      */
     static void tradeOff(String title, String xLabel, List<Point> points, Path file) throws IOException {
         XYSeriesCollection data = new XYSeriesCollection();
-        Map<String, XYSeries> series = new java.util.LinkedHashMap<>();
+        Map<String, XYSeries> series = new LinkedHashMap<>();
         Map<String, String> labels = new java.util.HashMap<>();
         for (Point p : points) {
             XYSeries s = series.computeIfAbsent(p.family(), f -> new XYSeries(f, false, true));

@@ -11,6 +11,7 @@ import ai.djl.quant.quantizers.LsqQuantizer;
 import ai.djl.quant.training.Checkpoints;
 import ai.djl.quant.training.ClassifierEvaluation;
 import ai.djl.quant.training.ClassifierTraining;
+import ai.djl.quant.training.EpochHistory;
 import ai.djl.quant.training.FineTuning;
 import ai.djl.quant.training.NHotRecipe;
 import ai.djl.quant.zoo.cv.MobileNetV2;
@@ -65,8 +66,7 @@ public final class NHotBenchmark {
         table.append("|---|---|---|---|---|---|---|---|---|\n");
         String[][] fields = new String[names.length][];
         int epochs = stage1 + stage2;
-        List<Charts.Point> bytes = new ArrayList<>();
-        List<Charts.Point> shiftAdds = new ArrayList<>();
+        List<Charts.Run> runs = new ArrayList<>();
         for (int i = 0; i < names.length; i++) {
             int variant = i;
             Path result = work.resolve("result-" + i + "-e" + stage1 + "-" + stage2 + ".txt");
@@ -79,19 +79,18 @@ public final class NHotBenchmark {
             fields[i] = f;
             table.append(String.format(Locale.ROOT, "| %s | +%s | %s | %s | %s | %s | %s | %s | %s |%n", names[i], stages, f[0], f[1], f[2], f[3],
                     BenchmarkSupport.field(f, 6), f[4], f[5]));
-            String family = names[i].split("[ (]")[0];
-            bytes.add(new Charts.Point(family, names[i], Double.parseDouble(f[1]), Double.parseDouble(f[0])));
-            if (!"—".equals(f[3])) {
-                shiftAdds.add(new Charts.Point(family, names[i], Double.parseDouble(f[3]), Double.parseDouble(f[0])));
-            }
+            runs.add(new Charts.Run(names[i].split("[ (]")[0], names[i], Double.parseDouble(f[0]), Double.parseDouble(f[1]),
+                    "—".equals(f[3]) ? 0 : Double.parseDouble(f[3]), history(work, i, stage1, stage2)));
         }
-        Charts.tradeOff(arch + ": accuracy vs model size", "model bytes", bytes, work.resolve("accuracy-vs-bytes.png"));
-        Charts.tradeOff(arch + ": accuracy vs shift-add operations", "shift-adds per image", shiftAdds,
-                work.resolve("accuracy-vs-shiftadds.png"));
+        Charts.fineTuning(arch, runs, work);
         System.out.printf(Locale.ROOT, "%n%s, Fashion-MNIST, full 10k test set; fp32 base %d epochs, then fine-tuning%n", arch, baseEpochs);
         System.out.print(table);
         System.out.print(BenchmarkSupport.nHotAgainstUniform("n-hot(8,2) vs uniform W8A8", fields[2], fields[1], 0, 1, 2, 3, 6));
         System.out.print(BenchmarkSupport.nHotAgainstUniform("n-hot(4,2) vs uniform W4A4", fields[4], fields[3], 0, 1, 2, 3, 6));
+    }
+
+    private static Path history(Path work, int variant, int stage1, int stage2) {
+        return work.resolve("history-" + variant + "-e" + stage1 + "-" + stage2 + ".csv");
     }
 
     private static String run(
@@ -102,12 +101,14 @@ public final class NHotBenchmark {
         FineTuning first = new FineTuning(stage1, 0.01f, 1e-4f);
         FineTuning second = new FineTuning(stage2, 0.01f, 1e-4f);
         FineTuning both = new FineTuning(stage1 + stage2, 0.01f, 1e-4f);
+        EpochHistory history = BenchmarkSupport.freshHistory(history(work, variant, stage1, stage2));
         long start = System.nanoTime();
         try (Model model = BenchmarkSupport.newModel(arch, architecture)) {
             base.load(model, baseEpochs);
             switch (variant) {
                 case 0 -> ClassifierTraining.fit(model, train, both.epochs(),
-                        ClassifierTraining.config(ClassifierTraining.sgdCosine(0.01f, 1e-4f, both.epochs() * steps), true), BenchmarkSupport.INPUT);
+                        ClassifierTraining.config(ClassifierTraining.sgdCosine(0.01f, 1e-4f, both.epochs() * steps), true, history),
+                        BenchmarkSupport.INPUT);
                 case 1, 3 -> {
                     int bits = variant == 1 ? 8 : 4;
                     QuantizationConfig config = QuantizationConfig.builder()
@@ -115,9 +116,10 @@ public final class NHotBenchmark {
                             .optKeepFirstFloat(true).optKeepLastFloat(true).build();
                     QuantizedNetwork qnet = Quantization.wrap(model.getBlock(), config);
                     model.setBlock(qnet);
-                    both.run(model, qnet, train, BenchmarkSupport.INPUT, true);
+                    both.run(model, qnet, train, BenchmarkSupport.INPUT, true, 0, history);
                 }
-                default -> NHotRecipe.fineTune(model, train, BenchmarkSupport.INPUT, variant == 2 ? 8 : 4, 2, first, second, true);
+                default -> NHotRecipe.fineTune(model, train, BenchmarkSupport.INPUT, NHotRecipe.config(variant == 2 ? 8 : 4, 2),
+                        first, second, true, history);
             }
             double seconds = (System.nanoTime() - start) / 1e9;
             if (model.getBlock() instanceof QuantizedNetwork qnet) {

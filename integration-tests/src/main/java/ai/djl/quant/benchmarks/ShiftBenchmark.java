@@ -6,12 +6,14 @@ import ai.djl.nn.Block;
 import ai.djl.quant.Quantization;
 import ai.djl.quant.QuantizationConfig;
 import ai.djl.quant.data.FashionMnistDataset;
+import ai.djl.quant.export.CostReport;
 import ai.djl.quant.nn.QuantizedNetwork;
 import ai.djl.quant.quantizers.QuantizerSpec;
 import ai.djl.quant.quantizers.ShiftQuantizer;
 import ai.djl.quant.training.Checkpoints;
 import ai.djl.quant.training.ClassifierEvaluation;
 import ai.djl.quant.training.ClassifierTraining;
+import ai.djl.quant.training.EpochHistory;
 import ai.djl.quant.training.LambdaScheduleListener;
 import ai.djl.quant.training.ShiftRecipe;
 import ai.djl.quant.zoo.cv.ResNet18;
@@ -20,6 +22,7 @@ import ai.djl.training.optimizer.Optimizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Supplier;
@@ -29,7 +32,9 @@ import java.util.function.Supplier;
  * trained, then fine-tuned for the same extra epochs as fp32 and with the shift recipe (3×3
  * convolutions of the residual stages, SGD momentum 0.9, no weight decay, the reference λ
  * schedule compressed into the fine-tuning epochs), and every model is evaluated on the full 10k
- * test set in hard mode (λ = 0), next to the accuracy at the last λ.
+ * test set in hard mode (λ = 0), next to the accuracy at the last λ, with model bytes and shift-adds
+ * per image from the {@link CostReport} (written as JSON next to the results) and the {@link
+ * Charts#fineTuning charts}.
  *
  * <p>Long-running: the fp32 base is checkpointed every epoch and each fine-tuned variant's result
  * is stored as it completes, so a killed run resumes where it stopped.
@@ -74,31 +79,43 @@ public final class ShiftBenchmark {
                         new Variant("shift s=2, W only, nearest", ShiftRecipe.config(NEAREST, null)),
                         new Variant("shift s=2, W+A, nearest", ShiftRecipe.config(NEAREST, NEAREST)));
         StringBuilder table = new StringBuilder();
-        table.append(String.format(Locale.ROOT, "| %-22s | %-12s | %-14s | %-6s | %-8s |%n", "model", "top-1 % hard", "top-1 % at λ", "epochs", "wall s"));
-        table.append("|---|---|---|---|---|\n");
+        table.append("| model | top-1 % hard | vs fp32 | top-1 % at λ | model bytes | shift-adds / image | epochs | wall s |\n");
+        table.append("|---|---|---|---|---|---|---|---|\n");
+        List<Charts.Run> runs = new ArrayList<>();
+        double fp32 = Double.NaN;
         for (int i = 0; i < variants.size(); i++) {
             Variant v = variants.get(i);
             Path result = work.resolve("result-" + i + "-e" + tuneEpochs + ".txt");
-            String[] f = BenchmarkSupport.cached(result, () -> fineTune(v, base, baseEpochs, train, test, tuneEpochs, steps)).split(" ");
-            table.append(String.format(Locale.ROOT, "| %-22s | %12s | %14s | %6s | %8s |%n", v.name(), f[0], f[1], "+" + tuneEpochs, f[2]));
+            Path history = work.resolve("history-" + i + "-e" + tuneEpochs + ".csv");
+            Path cost = work.resolve("cost-" + i + "-e" + tuneEpochs + ".json");
+            String[] f = BenchmarkSupport.cached(result, () -> fineTune(v, base, baseEpochs, train, test, tuneEpochs, steps, history, cost)).split(" ");
+            double hard = Double.parseDouble(f[0]);
+            fp32 = i == 0 ? hard : fp32;
+            table.append(String.format(Locale.ROOT, "| %s | %s | %+.2f | %s | %s | %s | +%d | %s |%n", v.name(), f[0], hard - fp32, f[1],
+                    f[3], i == 0 ? "—" : f[4], tuneEpochs, f[2]));
+            runs.add(new Charts.Run(v.name().split("[ ,]")[0], v.name(), hard, Double.parseDouble(f[3]), i == 0 ? 0 : Double.parseDouble(f[4]),
+                    history));
         }
+        Charts.fineTuning("ResNet18", runs, work);
         System.out.printf(Locale.ROOT, "%nResNet18 (3x3 stride-2 stem), Fashion-MNIST, full 10k test set; fp32 base trained %d epochs, then each model fine-tuned %d epoch(s)%n", baseEpochs, tuneEpochs);
         System.out.print(table);
     }
 
-    private static String fineTune(Variant v, Checkpoints base, int baseEpochs, FashionMnistDataset train, FashionMnistDataset test, int epochs, int steps) throws Exception {
+    private static String fineTune(Variant v, Checkpoints base, int baseEpochs, FashionMnistDataset train, FashionMnistDataset test, int epochs, int steps,
+            Path historyFile, Path costFile) throws Exception {
         System.out.printf("== fine-tuning: %s, %d epoch(s) ==%n", v.name(), epochs);
+        EpochHistory history = BenchmarkSupport.freshHistory(historyFile);
         try (Model model = BenchmarkSupport.newModel("resnet18", RESNET)) {
             base.load(model, baseEpochs);
             Optimizer sgd = ClassifierTraining.sgdCosine(0.01f, 0f, epochs * steps);
-            TrainingListener[] extra = {};
+            TrainingListener[] extra = {history};
             QuantizedNetwork qnet = null;
             LambdaScheduleListener lambda = null;
             if (v.config() != null) {
                 qnet = Quantization.wrap(model.getBlock(), v.config());
                 model.setBlock(qnet);
                 lambda = new LambdaScheduleListener(qnet, ShiftRecipe.schedule(epochs), steps);
-                extra = new TrainingListener[] {lambda};
+                extra = new TrainingListener[] {history, lambda};
             }
             double seconds = ClassifierTraining.fit(model, train, epochs, ClassifierTraining.config(sgd, true, extra), INPUT);
             double atLambda = ClassifierEvaluation.accuracy(model.getBlock(), model.getNDManager(), test);
@@ -108,7 +125,9 @@ public final class ShiftBenchmark {
                 hard = ClassifierEvaluation.accuracy(qnet, model.getNDManager(), test);
                 System.out.printf(Locale.ROOT, "%s: hard %.2f%%, at λ=%.4f %.2f%%%n", v.name(), 100 * hard, lambda.currentLambda(), 100 * atLambda);
             }
-            return String.format(Locale.ROOT, "%.2f %.2f %.0f%n", 100 * hard, 100 * atLambda, seconds);
+            CostReport report = CostReport.of(model.getBlock());
+            Files.writeString(costFile, report.toJson());
+            return String.format(Locale.ROOT, "%.2f %.2f %.0f %d %d%n", 100 * hard, 100 * atLambda, seconds, report.modelBytes(), report.shiftAdds());
         }
     }
 }

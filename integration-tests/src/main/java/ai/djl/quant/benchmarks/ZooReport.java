@@ -71,15 +71,8 @@ public final class ZooReport {
             Optional<String> shipped = ZooArtifacts.classpath().history(v);
             Path history = work.resolve(v.artifactId()).resolve(v.name()).resolve("history.csv");
             if (shipped.isPresent() || Files.exists(history)) {
-                List<double[]> points = new ArrayList<>();
                 String csv = shipped.isPresent() ? shipped.get() : Files.readString(history, StandardCharsets.UTF_8);
-                for (String line : csv.split("\n")) {
-                    if (!line.startsWith("epoch")) {
-                        String[] f = line.split(",");
-                        points.add(new double[] {Double.parseDouble(f[0]), 100 * Double.parseDouble(f[2])});
-                    }
-                }
-                curves.put(v.artifactId() + " " + v.name(), points);
+                curves.put(v.artifactId() + " " + v.name(), Charts.trainingAccuracy(csv));
             }
         }
         if (!curves.isEmpty()) {
