@@ -2,13 +2,9 @@ package ai.djl.quant.training;
 
 import ai.djl.Model;
 import ai.djl.metric.Metrics;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.EasyTrain;
-import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
 import ai.djl.training.dataset.Dataset;
 import ai.djl.training.evaluator.Accuracy;
@@ -142,26 +138,15 @@ public final class ClassifierTraining {
      */
     public static double stepSeconds(
             Model model, Optimizer optimizer, Shape batch, int classes, int warmup, int steps) {
-        try (Trainer trainer = model.newTrainer(config(optimizer, false))) {
-            trainer.initialize(batch);
-            long start = 0;
-            for (int i = 0; i < warmup + steps; i++) {
-                if (i == warmup) {
-                    start = System.nanoTime();
-                }
-                // one manager per step, as a Batch has: everything the step creates is freed
-                try (NDManager step = trainer.getManager().newSubManager()) {
-                    NDList x = new NDList(step.randomNormal(batch));
-                    NDList y =
-                            new NDList(
-                                    step.randomInteger(0, classes, new Shape(batch.get(0)), DataType.INT32)
-                                            .toType(DataType.FLOAT32, false));
-                    try (GradientCollector gc = trainer.newGradientCollector()) {
-                        NDList out = trainer.forward(x, y);
-                        gc.backward(trainer.getLoss().evaluate(y, out));
-                    }
-                    trainer.step(); // eager CPU execution: the step's work is done on return
-                }
+        try (StepTimer timer = new StepTimer(batch, classes)) {
+            timer.add("model", model, optimizer);
+            Trainer trainer = timer.trainer("model");
+            for (int i = 0; i < warmup; i++) {
+                timer.step(trainer);
+            }
+            long start = System.nanoTime();
+            for (int i = 0; i < steps; i++) {
+                timer.step(trainer);
             }
             return (System.nanoTime() - start) / 1e9 / steps;
         }
