@@ -3,6 +3,7 @@ package ai.djl.quant.integration;
 import ai.djl.quant.examples.CenterNetDetect;
 import ai.djl.quant.examples.NHotTwoStage;
 import ai.djl.quant.examples.OnnxExport;
+import ai.djl.quant.examples.ShiftPaperRecipe;
 import ai.djl.quant.examples.ShiftQuickStart;
 import ai.djl.quant.examples.ZooClassify;
 import java.io.ByteArrayOutputStream;
@@ -37,6 +38,13 @@ public class ExamplesTest {
     public void quickStartPrintsItsTable() throws Exception {
         String out = run(() -> ShiftQuickStart.main(new String[] {"1", "1", "2"}));
         Assert.assertTrue(out.contains("| fp32") && out.contains("shift"), out);
+    }
+
+    @Test
+    public void shiftPaperRecipeFineTunesWeightsOnlyAndWeightsWithInputs() throws Exception {
+        String out = run(() -> ShiftPaperRecipe.main(new String[] {"2000", "1", "1", "2"}));
+        Assert.assertTrue(out.contains("shift s=2 W only, +1 epoch(s)") && out.contains("shift s=2 W+A, +1 epoch(s)"), out);
+        Assert.assertTrue(out.contains("% hard"), out);
     }
 
     @Test
