@@ -1,23 +1,10 @@
 package ai.djl.quant.quantizers;
 
-import ai.djl.Model;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.nn.Block;
-import ai.djl.training.ParameterStore;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.zip.CRC32;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 
 /**
- * Learned-step fake quantization with few passes over memory, reached from DJL through a tiny
- * TorchScript module written at run time (DJL's PyTorch binding exposes no fake-quantize operator).
+ * Learned-step fake quantization with few passes over memory, reached from DJL through a {@link
+ * TorchScriptKernel} (DJL's PyTorch binding exposes no fake-quantize operator).
  *
  * <p>Per tensor (activations) it is PyTorch's fused kernel {@code
  * torch._fake_quantize_learnable_per_tensor_affine}: one pass forward, one backward. Per channel
@@ -64,69 +51,9 @@ final class FusedFakeQuantize {
                     + "    sg = torch.add(torch.mul(scale, g), torch.detach(torch.mul(scale, 1.0 - g)))\n"
                     + "    return torch.addcmul(torch.mul(x, m), sg, a)\n";
 
-    /** The pickled module object: GLOBAL __torch__.FakeQuant, NEWOBJ, BUILD {training: True}. */
-    private static final byte[] DATA = {
-        (byte) 0x80, 2, 'c', '_', '_', 't', 'o', 'r', 'c', 'h', '_', '_', '\n', 'F', 'a', 'k', 'e', 'Q',
-        'u', 'a', 'n', 't', '\n', ')', (byte) 0x81, '}', 'X', 8, 0, 0, 0, 't', 'r', 'a', 'i', 'n', 'i',
-        'n', 'g', (byte) 0x88, 's', 'b', '.'
-    };
-
-    /** Held for the life of the JVM: dropping the model would release the module's handle. */
-    private static Model model;
-    private static Block block;
-    private static boolean tried;
+    private static final TorchScriptKernel KERNEL = new TorchScriptKernel("FakeQuant", CODE);
 
     private FusedFakeQuantize() {}
-
-    /**
-     * Returns the fused kernel, loading it on first use; null when it is unavailable (another
-     * engine, or turned off).
-     */
-    private static synchronized Block block() {
-        if (!tried) {
-            tried = true;
-            if (Boolean.parseBoolean(System.getProperty("djl.quant.fused", "true"))
-                    && "PyTorch".equals(Engine.getInstance().getEngineName())) {
-                try {
-                    Path dir = Files.createTempDirectory("djl-quant-fused");
-                    dir.toFile().deleteOnExit();
-                    Path file = dir.resolve("fakequant.pt");
-                    write(file);
-                    file.toFile().deleteOnExit();
-                    // lives as long as the JVM: one shared, parameter-free module
-                    model = Model.newInstance("fakequant", "PyTorch");
-                    model.load(dir, "fakequant");
-                    block = model.getBlock();
-                } catch (IOException | ai.djl.MalformedModelException | RuntimeException e) {
-                    block = null;
-                }
-            }
-        }
-        return block;
-    }
-
-    private static void write(Path file) throws IOException {
-        try (OutputStream os = Files.newOutputStream(file);
-                ZipOutputStream zip = new ZipOutputStream(os)) {
-            stored(zip, "fakequant/data.pkl", DATA);
-            stored(zip, "fakequant/code/__torch__.py", CODE.getBytes(StandardCharsets.UTF_8));
-            stored(zip, "fakequant/constants.pkl", new byte[] {(byte) 0x80, 2, ')', '.'});
-            stored(zip, "fakequant/version", "3\n".getBytes(StandardCharsets.US_ASCII));
-            stored(zip, "fakequant/byteorder", "little".getBytes(StandardCharsets.US_ASCII));
-        }
-    }
-
-    private static void stored(ZipOutputStream zip, String name, byte[] bytes) throws IOException {
-        ZipEntry entry = new ZipEntry(name);
-        entry.setMethod(ZipEntry.STORED);
-        entry.setSize(bytes.length);
-        CRC32 crc = new CRC32();
-        crc.update(bytes);
-        entry.setCrc(crc.getValue());
-        zip.putNextEntry(entry);
-        zip.write(bytes);
-        zip.closeEntry();
-    }
 
     /**
      * Applies the fused kernel, or returns null when it is unavailable.
@@ -140,11 +67,7 @@ final class FusedFakeQuantize {
      * @return the fake-quantized tensor, or null
      */
     static NDArray apply(NDArray x, NDArray step, int qn, int qp, boolean perChannel, double gradScale) {
-        Block fused = block();
-        if (fused == null) {
-            return null;
-        }
         NDArray settings = x.getManager().create(new float[] {qn, qp, perChannel ? 0 : -1, (float) gradScale});
-        return fused.forward(new ParameterStore(x.getManager(), false), new NDList(x, step, settings), true).head();
+        return KERNEL.apply(x, step, settings);
     }
 }

@@ -24,7 +24,8 @@ import java.util.List;
  * </ul>
  *
  * <p>Rounding of magnitudes: {@link Rounding#CEIL} (the reference: {@code e = clip(ceil(log2|x|),
- * -(2^s-1), 0)}) or {@link Rounding#NEAREST} in the log domain (ours). {@code sign(0) = +1}.
+ * -(2^s-1), 0)}) or {@link Rounding#NEAREST} in the log domain (ours). The sign is {@code x}'s sign
+ * bit: {@code +0} maps to the smallest positive level, {@code -0} to the smallest negative one.
  *
  * <p>Differentiable forward {@code q_λ(x) = λ·x + (1-λ)·Q(x)}; with gradient scaling {@code y = x +
  * stopGradient((1-λ)(Q(x) - x))} (gradient 1), without it {@code y = λ·x + stopGradient((1-λ)Q(x))}
@@ -189,19 +190,11 @@ public class ShiftQuantizer extends Quantizer {
     }
 
     /**
-     * Rounds {@code scale·x} to the shift grid, without gradient, using as few temporaries as
-     * possible (the scale is folded into the magnitude).
+     * Rounds {@code scale·x} to the shift grid, without gradient.
      */
-    private static NDArray shiftLevels(NDArray x, float scale, int shiftBits, Rounding rounding) {
-        int minExponent = -((1 << shiftBits) - 1);
-        NDArray magnitude = x.abs();
-        if (scale != 1f) {
-            magnitude.muli(scale);
-        }
-        // log2(0) = -inf survives ceil/round and is clipped to the smallest exponent
-        NDArray log = magnitude.log2();
-        NDArray e = rounding == Rounding.CEIL ? log.ceil() : log.round();
-        return withSignOf(x, NDArrays.pow(2f, e.clip(minExponent, 0)));
+    static NDArray shiftLevels(NDArray x, float scale, int shiftBits, Rounding rounding) {
+        NDManager manager = x.getManager();
+        return scaledLevels(x, manager.create(scale), false, manager.create(1f), Grid.SHIFT, shiftBits + 1, rounding);
     }
 
     /**
@@ -216,11 +209,48 @@ public class ShiftQuantizer extends Quantizer {
         return uniformLevels(x, 1f, bits, rounding);
     }
 
-    private static NDArray uniformLevels(NDArray x, float scale, int bits, Rounding rounding) {
-        float n = 1 << (bits - 1);
-        NDArray scaled = x.abs().muli(scale * n);
-        NDArray k = rounding == Rounding.CEIL ? scaled.ceil() : scaled.round();
-        return withSignOf(x, k.clip(1, n).divi(n));
+    static NDArray uniformLevels(NDArray x, float scale, int bits, Rounding rounding) {
+        NDManager manager = x.getManager();
+        return scaledLevels(x, manager.create(scale), false, manager.create(1f), Grid.UNIFORM, bits, rounding);
+    }
+
+    /**
+     * {@code Q(x ⊘ a)·b} on a grid, without gradient: {@code ⊘} divides ({@code divide}, weights by
+     * their clip {@code 3σ}) or multiplies (activations by {@code 1/3}), {@code b} scales the levels
+     * back ({@code 3σ0}, or 3). One {@link #GRID_LEVELS} call where it loads, else {@link
+     * #scaledLevelsWithDjl}; both compute {@code |x ⊘ a|·f} first ({@code f = 2^(q-1)} on the uniform
+     * grid, 1 on the shift grid) and give the same bits.
+     *
+     * @param bits {@code s + 1} on the shift grid, {@code q} on the uniform grid
+     */
+    static NDArray scaledLevels(NDArray x, NDArray a, boolean divide, NDArray b, Grid grid, int bits, Rounding rounding) {
+        NDArray settings = x.getManager().create(new float[] {
+            grid == Grid.SHIFT ? 1 : 0, rounding == Rounding.NEAREST ? 1 : 0, bound(grid, bits), divide ? 1 : 0});
+        NDArray fused = GRID_LEVELS.apply(x, a, b, settings);
+        return fused != null ? fused : scaledLevelsWithDjl(x, a, divide, b, grid, bits, rounding);
+    }
+
+    /** The grid's bound: the smallest exponent {@code -(2^s-1)}, or the number of positive uniform levels. */
+    private static float bound(Grid grid, int bits) {
+        return grid == Grid.SHIFT ? -((1 << (bits - 1)) - 1) : 1 << (bits - 1);
+    }
+
+    /** {@link #scaledLevels} with DJL operations (other engines, or the kernel turned off). */
+    static NDArray scaledLevelsWithDjl(NDArray x, NDArray a, boolean divide, NDArray b, Grid grid, int bits, Rounding rounding) {
+        float bound = bound(grid, bits);
+        NDArray m = (divide ? x.div(a) : x.mul(a)).abs();
+        NDArray levels;
+        if (grid == Grid.SHIFT) {
+            // log2(0) = -inf survives ceil/round and is clipped to the smallest exponent
+            NDArray log = m.log2();
+            NDArray e = rounding == Rounding.CEIL ? log.ceil() : log.round();
+            levels = NDArrays.pow(2f, e.clip(bound, 0));
+        } else {
+            m.muli(bound);
+            NDArray k = rounding == Rounding.CEIL ? m.ceil() : m.round();
+            levels = k.clip(1, bound).divi(bound);
+        }
+        return withSignOf(x, levels).muli(b);
     }
 
     /**
@@ -239,9 +269,57 @@ public class ShiftQuantizer extends Quantizer {
         return x.mul(lambda).add(q.mul(1 - lambda).stopGradient());
     }
 
-    /** {@code magnitude} with the sign of {@code x}, taking {@code sign(0) = +1}. */
+    /**
+     * {@link #scaledLevels} in one TorchScript call, in place after its first operation: the DJL
+     * chain needs ten full-size operations, among them {@code pow} and a {@code where} for the
+     * sign, which made the shift quantizer's step cost about twice LSQ's; {@code exp2} and {@code
+     * copysign} are exact, so the levels are the same bits.
+     */
+    private static final TorchScriptKernel GRID_LEVELS = new TorchScriptKernel("GridLevels",
+            "class GridLevels(Module):\n"
+                    + "  __parameters__ = []\n"
+                    + "  __buffers__ = []\n"
+                    + "  training : bool\n"
+                    + "  def forward(self: __torch__.GridLevels,\n"
+                    + "    x: Tensor,\n"
+                    + "    a: Tensor,\n"
+                    + "    b: Tensor,\n"
+                    + "    settings: Tensor) -> Tensor:\n"
+                    + "    shift = int(settings[0])\n"
+                    + "    nearest = int(settings[1])\n"
+                    + "    bound = float(settings[2])\n"
+                    + "    divide = int(settings[3])\n"
+                    + "    if torch.eq(divide, 1):\n"
+                    + "      m = torch.div(x, a)\n"
+                    + "    else:\n"
+                    + "      m = torch.mul(x, a)\n"
+                    + "    m0 = torch.abs_(m)\n"
+                    + "    if torch.eq(shift, 1):\n"
+                    + "      m1 = torch.log2_(m)\n"
+                    + "    else:\n"
+                    + "      m1 = torch.mul_(m, bound)\n"
+                    + "    if torch.eq(nearest, 1):\n"
+                    + "      m2 = torch.round_(m)\n"
+                    + "    else:\n"
+                    + "      m2 = torch.ceil_(m)\n"
+                    + "    if torch.eq(shift, 1):\n"
+                    + "      m3 = torch.exp2_(torch.clamp_(m, bound, 0.0))\n"
+                    + "    else:\n"
+                    + "      m3 = torch.div_(torch.clamp_(m, 1.0, bound), bound)\n"
+                    + "    m4 = torch.copysign_(m, x)\n"
+                    + "    return torch.mul_(m, b)\n");
+
+    /** Whether the grid kernel loads here (tests compare it with the DJL chain). */
+    static boolean gridKernelAvailable() {
+        return GRID_LEVELS.isAvailable();
+    }
+
+    /**
+     * {@code magnitude} with the sign bit of {@code x} (as {@code copysign}: {@code +0} gives
+     * {@code +}, {@code -0} gives {@code -}; {@code x^-1} tells the two zeros apart).
+     */
     private static NDArray withSignOf(NDArray x, NDArray magnitude) {
-        return NDArrays.where(x.gte(0), magnitude, magnitude.neg());
+        return NDArrays.where(x.pow(-1f).gte(0), magnitude, magnitude.neg());
     }
 
     /**
@@ -255,9 +333,8 @@ public class ShiftQuantizer extends Quantizer {
     }
 
     private NDArray levels(NDArray x, float scale) {
-        return grid == Grid.SHIFT
-                ? shiftLevels(x, scale, bits - 1, rounding)
-                : uniformLevels(x, scale, bits, rounding);
+        NDManager manager = x.getManager();
+        return scaledLevels(x, manager.create(scale), false, manager.create(1f), grid, bits, rounding);
     }
 
     /**
@@ -329,7 +406,8 @@ public class ShiftQuantizer extends Quantizer {
             // activations: g = f = x̂ = BN(x); q = 3·Q(x̂/3)
             NDArray xhat = norm.forward(ps, new NDList(x), training).head();
             NDArray xd = xhat.stopGradient();
-            NDArray q = levels(xd, 1f / CLIP_SIGMAS).muli(CLIP_SIGMAS);
+            NDManager manager = x.getManager();
+            NDArray q = scaledLevels(xd, manager.create(1f / CLIP_SIGMAS), false, manager.create(CLIP_SIGMAS), grid, bits, rounding);
             return hard ? q : combine(xhat, xd, q, null);
         }
         // weights: g = (σ0/σ)·W, f = (σ0/σ)·(W - μ) = g - (σ0/σ)·μ, q = 3σ0·Q((W - μ)/(3σ));
@@ -340,8 +418,7 @@ public class ShiftQuantizer extends Quantizer {
         NDArray std = moments[1];
         NDArray s0 = ps.getValue(sigma0, x.getDevice(), false).stopGradient();
         NDArray clip = std.mul(CLIP_SIGMAS);
-        NDArray normalised = mean == null ? w.div(clip) : w.sub(mean).divi(clip);
-        NDArray q = levels(normalised, 1f).muli(s0.mul(CLIP_SIGMAS));
+        NDArray q = scaledLevels(mean == null ? w : w.sub(mean), clip, true, s0.mul(CLIP_SIGMAS), grid, bits, rounding);
         if (hard) {
             return q;
         }

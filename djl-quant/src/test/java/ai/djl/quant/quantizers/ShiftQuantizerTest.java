@@ -12,6 +12,42 @@ import org.testng.annotations.Test;
 public class ShiftQuantizerTest {
 
     @Test
+    public void gridKernelGivesTheSameBitsAsTheDjlChain() {
+        Assert.assertTrue(ShiftQuantizer.gridKernelAvailable(), "the TorchScript grid kernel does not load");
+        try (NDManager manager = NDManager.newBaseManager()) {
+            manager.getEngine().setRandomSeed(11);
+            float[] special = {0f, -0f, 1f, -1f, 0.5f, -0.25f, 0.125f, 1f / 128, 0.375f, 0.75f, 3f, -5f, 1e-30f, 0.3333333f, 1f / 3, 2.1f};
+            NDArray x = manager.randomNormal(new Shape(4000)).mul(0.6f).concat(manager.create(special));
+            NDArray clip = manager.create(0.7f); // weights: x / clip, levels times 3·sigma0
+            NDArray third = manager.create(1f / 3); // activations: x · 1/3, levels times 3
+            NDArray three = manager.create(3f);
+            NDArray perChannel = manager.create(new float[] {0.4f, 2.5f}, new Shape(2, 1));
+            NDArray rows = x.reshape(2, -1);
+            for (ShiftQuantizer.Grid grid : ShiftQuantizer.Grid.values()) {
+                for (Rounding rounding : Rounding.values()) {
+                    for (int bits = 1; bits <= 4; bits++) {
+                        if (grid == ShiftQuantizer.Grid.UNIFORM && bits < 2) {
+                            continue;
+                        }
+                        String what = grid + " " + bits + " bits " + rounding;
+                        Assert.assertEquals(ShiftQuantizer.scaledLevels(x, clip, true, three, grid, bits, rounding).toFloatArray(),
+                                ShiftQuantizer.scaledLevelsWithDjl(x, clip, true, three, grid, bits, rounding).toFloatArray(), what);
+                        Assert.assertEquals(ShiftQuantizer.scaledLevels(x, third, false, three, grid, bits, rounding).toFloatArray(),
+                                ShiftQuantizer.scaledLevelsWithDjl(x, third, false, three, grid, bits, rounding).toFloatArray(), what);
+                        Assert.assertEquals(
+                                ShiftQuantizer.scaledLevels(rows, perChannel, true, perChannel, grid, bits, rounding).toFloatArray(),
+                                ShiftQuantizer.scaledLevelsWithDjl(rows, perChannel, true, perChannel, grid, bits, rounding).toFloatArray(),
+                                what + " per channel");
+                    }
+                }
+            }
+            // the sign bit decides: +0 and -0 go to opposite smallest levels
+            float[] zeros = ShiftQuantizer.shiftLevels(manager.create(new float[] {0f, -0f}), 2, Rounding.CEIL).toFloatArray();
+            Assert.assertEquals(zeros, new float[] {0.125f, -0.125f});
+        }
+    }
+
+    @Test
     public void shiftGridCeilingRounding() {
         try (NDManager manager = NDManager.newBaseManager()) {
             // s=2: ±{1, 1/2, 1/4, 1/8}; 0 -> +1/8 (no zero level), exact powers stay, just above a
