@@ -2,6 +2,7 @@ package ai.djl.quant.training;
 
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
+import ai.djl.nn.Block;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -23,6 +24,7 @@ public final class Checkpoints {
     private static final Pattern NAME = Pattern.compile("epoch-(\\d{4})");
 
     private static final String SECONDS = "train-seconds.txt";
+    private static final String OPTIMIZER = "optimizer-state.ndlist";
 
     private final Path directory;
     private final String modelName;
@@ -58,12 +60,29 @@ public final class Checkpoints {
      * @throws IOException when writing fails
      */
     public void save(Model model, int epoch, double seconds) throws IOException {
+        save(model, epoch, seconds, null);
+    }
+
+    /**
+     * Saves the model, the training time and the optimizer's state as the checkpoint of {@code
+     * epoch}, all in one atomic rename.
+     *
+     * @param model the model
+     * @param epoch the number of completed epochs
+     * @param seconds cumulative training seconds up to this epoch (NaN when unknown)
+     * @param optimizer the optimizer whose state resumes with the model, or null
+     * @throws IOException when writing fails
+     */
+    public void save(Model model, int epoch, double seconds, ResumableAdam optimizer) throws IOException {
         Files.createDirectories(directory);
         Path target = directory.resolve(String.format("epoch-%04d", epoch));
         Path temporary = Files.createTempDirectory(directory, ".saving-");
         model.save(temporary, modelName);
         if (!Double.isNaN(seconds)) {
             Files.writeString(temporary.resolve(SECONDS), Double.toString(seconds));
+        }
+        if (optimizer != null) {
+            optimizer.saveState(model.getBlock(), temporary.resolve(OPTIMIZER));
         }
         deleteRecursively(target);
         Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
@@ -105,6 +124,25 @@ public final class Checkpoints {
      */
     public void load(Model model, int epoch) throws IOException, MalformedModelException {
         model.load(directory.resolve(String.format("epoch-%04d", epoch)), modelName);
+    }
+
+    /**
+     * Restores the optimizer state saved with the checkpoint of {@code epoch}, if it has one
+     * (checkpoints written before optimizer states were kept have none).
+     *
+     * @param epoch the epoch
+     * @param block the block being trained, loaded from the same checkpoint
+     * @param optimizer the optimizer to restore
+     * @return true when a state was restored
+     * @throws IOException when the state cannot be read
+     */
+    public boolean loadOptimizer(int epoch, Block block, ResumableAdam optimizer) throws IOException {
+        Path file = directory.resolve(String.format("epoch-%04d", epoch)).resolve(OPTIMIZER);
+        if (!Files.exists(file)) {
+            return false;
+        }
+        optimizer.loadState(block, file);
+        return true;
     }
 
     /**

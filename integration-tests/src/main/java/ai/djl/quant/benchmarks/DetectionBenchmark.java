@@ -9,7 +9,6 @@ import ai.djl.quant.data.FashionMnistScenes;
 import ai.djl.quant.export.CostReport;
 import ai.djl.quant.nn.QuantizedNetwork;
 import ai.djl.quant.quantizers.LsqQuantizer;
-import ai.djl.quant.training.CheckpointListener;
 import ai.djl.quant.training.Checkpoints;
 import ai.djl.quant.training.CocoEvaluator;
 import ai.djl.quant.training.EpochHistory;
@@ -89,7 +88,7 @@ public final class DetectionBenchmark {
             if (from > 0) {
                 base.load(model, from);
             }
-            CenterNetTraining.fitFromScratch(model, train, input, epochs, from, new CheckpointListener(base, from),
+            CenterNetTraining.fitFromScratch(model, train, input, epochs, base, from,
                     new EpochHistory(work.resolve("fp32").resolve("history.csv"), from));
         }
     }

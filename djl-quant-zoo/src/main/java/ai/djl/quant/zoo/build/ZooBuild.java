@@ -308,11 +308,12 @@ public final class ZooBuild {
             if (from > 0) {
                 checkpoints.load(model, from);
             }
-            TrainingListener[] listeners = {new CheckpointListener(checkpoints, from), new EpochHistory(history(variant, "fp32"), from)};
+            EpochHistory history = new EpochHistory(history(variant, "fp32"), from);
             setup.resumeAfter(from);
             if (variant.isDetector()) {
-                CenterNetTraining.fitFromScratch(model, setup.train(), setup.input(), epochs, from, listeners);
+                CenterNetTraining.fitFromScratch(model, setup.train(), setup.input(), epochs, checkpoints, from, history);
             } else {
+                TrainingListener[] listeners = {new CheckpointListener(checkpoints, from), history};
                 DefaultTrainingConfig config = ClassifierTraining.config(
                         ClassifierTraining.sgdOneCycle(0.1f, 5e-4f, epochs * steps, from * steps), true, listeners);
                 ClassifierTraining.fit(model, setup.train(), epochs - from, config, setup.input());

@@ -4,6 +4,8 @@ import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.quant.training.CheckpointListener;
+import ai.djl.quant.training.Checkpoints;
 import ai.djl.quant.training.ClassifierTraining;
 import ai.djl.quant.zoo.cv.CenterNet;
 import ai.djl.training.dataset.RandomAccessDataset;
@@ -11,6 +13,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
 import ai.djl.quant.data.FashionMnistScenes;
 import ai.djl.quant.training.CocoEvaluator;
+import ai.djl.quant.training.ResumableAdam;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.dataset.Batch;
@@ -46,14 +49,14 @@ public final class CenterNetTraining {
 
     /**
      * The optimizer of CenterNet training from scratch: Adam, learning rate cosine from 2e-3 to
-     * 1e-5, weight decay 1e-5.
+     * 1e-5, weight decay 1e-5; its moments are saved with each checkpoint ({@link ResumableAdam}).
      *
      * @param steps the updates of the whole run
      * @param doneSteps updates already done (a resumed run)
      * @return the optimizer
      */
-    public static Optimizer adamCosine(int steps, int doneSteps) {
-        return Optimizer.adam()
+    public static ResumableAdam adamCosine(int steps, int doneSteps) {
+        return ResumableAdam.builder()
                 .optBeginNumUpdate(doneSteps)
                 .optLearningRateTracker(CosineTracker.builder().setBaseValue(2e-3f).optFinalValue(1e-5f).setMaxUpdates(steps).build())
                 .optWeightDecays(1e-5f)
@@ -61,27 +64,36 @@ public final class CenterNetTraining {
     }
 
     /**
-     * Trains a CenterNet from scratch with {@link #adamCosine}, resuming after {@code completedEpochs}
-     * (the heat-map prior is set on a fresh start).
+     * Trains a CenterNet from scratch with {@link #adamCosine}, checkpointing every epoch (model,
+     * time and Adam's moments), resuming after {@code completedEpochs}: the heat-map prior is set
+     * on a fresh start, Adam's moments are restored on a resume (a checkpoint written before they
+     * were kept resumes with fresh moments, as it said on the console).
      *
      * @param model the model holding a CenterNet (loaded from its checkpoint when resuming)
      * @param train the training scenes
      * @param input the batch shape
      * @param epochs the epochs of the whole run
+     * @param checkpoints where the epochs are saved and {@code completedEpochs} was loaded from
      * @param completedEpochs epochs done before
-     * @param extra more listeners (checkpoints, history)
+     * @param extra more listeners (history)
      * @return seconds spent
-     * @throws IOException when the data cannot be read
+     * @throws IOException when the data or the optimizer state cannot be read
      * @throws TranslateException when a batch cannot be produced
      */
-    public static double fitFromScratch(Model model, RandomAccessDataset train, Shape input, int epochs, int completedEpochs,
-            TrainingListener... extra) throws IOException, TranslateException {
+    public static double fitFromScratch(Model model, RandomAccessDataset train, Shape input, int epochs, Checkpoints checkpoints,
+            int completedEpochs, TrainingListener... extra) throws IOException, TranslateException {
         int steps = (int) ((train.size() + input.get(0) - 1) / input.get(0));
-        DefaultTrainingConfig config = config(adamCosine(epochs * steps, completedEpochs * steps), CLASSES, extra);
+        ResumableAdam adam = adamCosine(epochs * steps, completedEpochs * steps);
         if (completedEpochs == 0) {
             model.getBlock().initialize(model.getNDManager(), DataType.FLOAT32, input);
             CenterNet.initializeHeatmapPrior(model.getBlock());
+        } else if (!checkpoints.loadOptimizer(completedEpochs, model.getBlock(), adam)) {
+            System.err.printf("the checkpoint of epoch %d has no optimizer state: Adam's moments restart at zero%n", completedEpochs);
         }
+        TrainingListener[] listeners = new TrainingListener[extra.length + 1];
+        listeners[0] = new CheckpointListener(checkpoints, completedEpochs, adam);
+        System.arraycopy(extra, 0, listeners, 1, extra.length);
+        DefaultTrainingConfig config = config(adam, CLASSES, listeners);
         return ClassifierTraining.fit(model, train, epochs - completedEpochs, config, input);
     }
 
