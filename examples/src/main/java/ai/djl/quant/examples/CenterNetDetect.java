@@ -21,7 +21,8 @@ import java.nio.file.Paths;
 /**
  * Detects Fashion-MNIST items in test scenes with the zoo's CenterNet (uniform W8A8 by default) and
  * saves each scene with its predicted boxes drawn (DJL's {@code Image.drawBoundingBoxes}), enlarged
- * {@value #ZOOM}× so that the labels are readable, plus all of them side by side in {@code detections.png}.
+ * {@value #ZOOM}× so that the labels are readable and in inverted grey (dark items on white) so that
+ * every box colour shows, plus all of them side by side in {@code detections.png}.
  *
  * <p>Arguments: {@code [quantizer=uniform] [scenes=4] [outputDir=build/detections]}.
  */
@@ -73,6 +74,12 @@ public final class CenterNetDetect {
         g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_NEAREST_NEIGHBOR);
         g.drawImage(source, 0, 0, large.getWidth(), large.getHeight(), null);
         g.dispose();
+        // dark items on white: DJL draws each class in a random dark colour, invisible on black
+        for (int y = 0; y < large.getHeight(); y++) {
+            for (int x = 0; x < large.getWidth(); x++) {
+                large.setRGB(x, y, ~large.getRGB(x, y) | 0xff000000);
+            }
+        }
         return ImageFactory.getInstance().fromImage(large);
     }
 
