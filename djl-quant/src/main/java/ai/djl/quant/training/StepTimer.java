@@ -34,6 +34,7 @@ public final class StepTimer implements AutoCloseable {
     private final Shape batch;
     private final int classes;
     private final Map<String, Trainer> trainers = new LinkedHashMap<>();
+    private final Map<String, Runnable> beforeTurns = new LinkedHashMap<>();
 
     /**
      * Creates a timer.
@@ -54,9 +55,24 @@ public final class StepTimer implements AutoCloseable {
      * @param optimizer its optimizer
      */
     public void add(String name, Model model, Optimizer optimizer) {
+        add(name, model, optimizer, () -> {});
+    }
+
+    /**
+     * Adds a model that needs a setting of its own while it runs, e.g. a system property that
+     * selects a code path, so that two paths of the same code can be timed in one run.
+     *
+     * @param name the name its time is reported under
+     * @param model the model
+     * @param optimizer its optimizer
+     * @param beforeEachTurn run before each of this model's turns (and before its trainer is initialised)
+     */
+    public void add(String name, Model model, Optimizer optimizer, Runnable beforeEachTurn) {
+        beforeEachTurn.run();
         Trainer trainer = model.newTrainer(ClassifierTraining.config(optimizer, false));
         trainer.initialize(batch);
         trainers.put(name, trainer);
+        beforeTurns.put(name, beforeEachTurn);
     }
 
     /**
@@ -76,6 +92,7 @@ public final class StepTimer implements AutoCloseable {
         Map<String, List<Double>> samples = new LinkedHashMap<>();
         for (int round = 0; round < warmupRounds + rounds; round++) {
             for (Map.Entry<String, Trainer> e : trainers.entrySet()) {
+                beforeTurns.get(e.getKey()).run();
                 for (int i = 0; i < stepsPerRound; i++) {
                     long start = System.nanoTime();
                     step(e.getValue());
@@ -117,5 +134,6 @@ public final class StepTimer implements AutoCloseable {
     public void close() {
         trainers.values().forEach(Trainer::close);
         trainers.clear();
+        beforeTurns.clear();
     }
 }

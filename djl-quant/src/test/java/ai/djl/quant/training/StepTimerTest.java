@@ -39,6 +39,20 @@ public class StepTimerTest {
     }
 
     @Test
+    public void eachModelsSettingRunsBeforeEachOfItsTurns() {
+        try (Model a = mlp(4);
+                Model b = mlp(4);
+                StepTimer timer = new StepTimer(new Shape(8, 1, 4, 4), 3)) {
+            Optimizer sgd = Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.1f)).build();
+            StringBuilder turns = new StringBuilder();
+            timer.add("a", a, sgd, () -> turns.append('a'));
+            timer.add("b", b, sgd, () -> turns.append('b'));
+            timer.medianSeconds(1, 2, 2);
+            Assert.assertEquals(turns.toString(), "ab" + "ab".repeat(3), "once when added, then once per round");
+        }
+    }
+
+    @Test
     public void needsTwoStepsPerTurn() {
         try (StepTimer timer = new StepTimer(new Shape(2, 4), 3)) {
             Assert.expectThrows(IllegalArgumentException.class, () -> timer.medianSeconds(0, 1, 1));

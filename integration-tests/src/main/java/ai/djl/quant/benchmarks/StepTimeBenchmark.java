@@ -19,9 +19,11 @@ import ai.djl.training.ParameterStore;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Training-step time of a wrapped ResNet18 (3×3 stride-2 stem, 28×28 input) divided by the fp32
@@ -32,9 +34,12 @@ import java.util.Map;
  * <p>Besides LSQ and the shift quantizer it times a floor: a learned scale and nothing else
  * ({@code y = s·x}, {@link ScaleOnly}), what any learned-step fake quantizer costs at least; the
  * gap between the floor and LSQ is the price of rounding, clipping and their masks as PyTorch
- * operations.
+ * operations. "LSQ W4A4, no native op" is the same model without the project's native LSQ operator
+ * ({@code -Ddjl.quant.native=false}, the PyTorch-operation chain): what that operator saves.
  *
- * <p>Arguments: {@code [batch=64] [stemStride=2] [rounds=8] [stepsPerRound=4]}.
+ * <p>Arguments: {@code [batch=64] [stemStride=2] [rounds=8] [stepsPerRound=4] [rows=all]}, rows
+ * as 0-based indexes of the table, comma-separated (fp32, row 0, always runs): {@code 128 1 2 3
+ * 1,2} times the anchors' configuration (stride-1 stem, batch 128) for LSQ W4A4 only.
  */
 public final class StepTimeBenchmark {
 
@@ -45,15 +50,22 @@ public final class StepTimeBenchmark {
         int stemStride = args.length > 1 ? Integer.parseInt(args[1]) : 2;
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 8;
         int stepsPerRound = args.length > 3 ? Integer.parseInt(args[3]) : 4;
+        Set<Integer> rows = new HashSet<>(List.of(0));
         Shape input = new Shape(batch, 1, 28, 28);
+        if (args.length > 4) {
+            for (String row : args[4].split(",")) {
+                rows.add(Integer.parseInt(row.trim()));
+            }
+        }
         System.out.printf(Locale.ROOT, "ResNet18 (stride-%d stem), batch %d, %d rounds of %d steps per model (first round and first step"
                 + " of each turn untimed), %d threads%n", stemStride, batch, rounds + 1, stepsPerRound, Runtime.getRuntime().availableProcessors());
 
         ResNet18.Builder net = ResNet18.builder().optStemStride(stemStride);
-        String[] names = {"fp32", "LSQ W4A4", "LSQ W4 only", "shift s=2 W+A", "shift s=2 W only", "floor: y = s·x, W+A",
-            "floor: y = s·x, W only"};
+        String[] names = {"fp32", "LSQ W4A4", "LSQ W4A4, no native op", "LSQ W4 only", "shift s=2 W+A", "shift s=2 W only",
+            "floor: y = s·x, W+A", "floor: y = s·x, W only"};
         QuantizerSpec[][] specs = {
             null,
+            {LsqQuantizer.spec(4), LsqQuantizer.spec(4)},
             {LsqQuantizer.spec(4), LsqQuantizer.spec(4)},
             {LsqQuantizer.spec(4), null},
             {ShiftQuantizer.shiftSpec(2), ShiftQuantizer.shiftSpec(2)},
@@ -64,6 +76,9 @@ public final class StepTimeBenchmark {
         List<Model> models = new ArrayList<>();
         try (StepTimer timer = new StepTimer(input, 10)) {
             for (int i = 0; i < names.length; i++) {
+                if (args.length > 4 && !rows.contains(i)) {
+                    continue;
+                }
                 Model model = Model.newInstance("resnet18");
                 models.add(model);
                 model.setBlock(net.build());
@@ -76,12 +91,14 @@ public final class StepTimeBenchmark {
                     model.setBlock(qnet);
                     optimizer = QuantizationOptimizer.of(qnet, sgd(), Tracker.fixed(0.01f));
                 }
-                timer.add(names[i], model, optimizer);
+                // the native per-channel LSQ operator on for all but one row (-Ddjl.quant.native)
+                String nativeOp = Boolean.toString(!names[i].endsWith("no native op"));
+                timer.add(names[i], model, optimizer, () -> System.setProperty("djl.quant.native", nativeOp));
             }
             Map<String, Double> seconds = timer.medianSeconds(1, rounds, stepsPerRound);
             double fp32 = seconds.get("fp32");
-            System.out.printf(Locale.ROOT, "%-22s %10s %8s%n", "model", "ms/step", "ratio");
-            seconds.forEach((name, s) -> System.out.printf(Locale.ROOT, "%-22s %10.1f %8.3f%n", name, 1000 * s, s / fp32));
+            System.out.printf(Locale.ROOT, "%-26s %10s %8s%n", "model", "ms/step", "ratio");
+            seconds.forEach((name, s) -> System.out.printf(Locale.ROOT, "%-26s %10.1f %8.3f%n", name, 1000 * s, s / fp32));
         } finally {
             models.forEach(Model::close);
         }
