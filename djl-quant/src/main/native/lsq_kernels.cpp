@@ -40,34 +40,35 @@ AOTITorchError aoti_torch_library_impl(TorchLibraryHandle self, const char* name
 
 namespace {
 
-bool contiguous(AtenTensorHandle t) {
+// a tensor's shape and strides, read once (the pointers live as long as the tensor)
+struct Layout {
     int64_t dim;
     int64_t* sizes;
     int64_t* strides;
-    aoti_torch_get_dim(t, &dim);
-    aoti_torch_get_sizes(t, &sizes);
-    aoti_torch_get_strides(t, &strides);
-    int64_t expected = 1;
-    for (int64_t d = dim - 1; d >= 0; d--) {
-        if (sizes[d] != 1 && strides[d] != expected) {
-            return false;
-        }
-        expected *= sizes[d];
-    }
-    return true;
-}
 
-AtenTensorHandle emptyLike(AtenTensorHandle t) {
-    int64_t dim;
-    int64_t* sizes;
-    int64_t* strides;
-    aoti_torch_get_dim(t, &dim);
-    aoti_torch_get_sizes(t, &sizes);
-    aoti_torch_get_strides(t, &strides);
-    AtenTensorHandle out = nullptr;
-    aoti_torch_empty_strided(dim, sizes, strides, aoti_torch_dtype_float32(), aoti_torch_device_type_cpu(), 0, &out);
-    return out;
-}
+    explicit Layout(AtenTensorHandle t) {
+        aoti_torch_get_dim(t, &dim);
+        aoti_torch_get_sizes(t, &sizes);
+        aoti_torch_get_strides(t, &strides);
+    }
+
+    bool contiguous() const {
+        int64_t expected = 1;
+        for (int64_t d = dim - 1; d >= 0; d--) {
+            if (sizes[d] != 1 && strides[d] != expected) {
+                return false;
+            }
+            expected *= sizes[d];
+        }
+        return true;
+    }
+
+    AtenTensorHandle emptyFloat() const {
+        AtenTensorHandle out = nullptr;
+        aoti_torch_empty_strided(dim, sizes, strides, aoti_torch_dtype_float32(), aoti_torch_device_type_cpu(), 0, &out);
+        return out;
+    }
+};
 
 __attribute__((target_clones("avx512f", "avx2", "default")))
 void coefficients(const float* x, float s, float qmin, float qmax, float* m, float* a, int64_t n) {
@@ -97,20 +98,17 @@ void lsqCoefficients(StableIValue* stack, uint64_t, uint64_t) {
     aoti_torch_get_device_type(x, &device);
     int64_t n;
     int64_t channels;
-    int64_t dim;
-    int64_t* sizes;
     aoti_torch_get_numel(x, &n);
     aoti_torch_get_numel(scale, &channels);
-    aoti_torch_get_dim(x, &dim);
-    aoti_torch_get_sizes(x, &sizes);
-    int64_t first = dim > 0 ? sizes[0] : 0;
+    Layout xl(x);
+    int64_t first = xl.dim > 0 ? xl.sizes[0] : 0;
     AtenTensorHandle m = nullptr;
     AtenTensorHandle a = nullptr;
     bool valid = xtype == aoti_torch_dtype_float32() && stype == xtype && device == aoti_torch_device_type_cpu()
-            && contiguous(x) && contiguous(scale) && (channels == 1 || channels == first);
+            && xl.contiguous() && Layout(scale).contiguous() && (channels == 1 || channels == first);
     if (valid) {
-        m = emptyLike(x);
-        a = emptyLike(x);
+        m = xl.emptyFloat();
+        a = xl.emptyFloat();
         float* px;
         float* ps;
         float* pm;
