@@ -17,6 +17,8 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 
@@ -29,6 +31,35 @@ final class BenchmarkSupport {
     static final String ZOO_BASE = "zoo";
 
     private BenchmarkSupport() {}
+
+    /**
+     * Returns the table rows a benchmark runs: all of them without the argument, otherwise the
+     * argument's 0-based indexes, comma-separated, and always row 0 (the fp32 reference every other
+     * row is compared with).
+     *
+     * @param args the command-line arguments
+     * @param position the index of the rows argument
+     * @param count the number of rows in the table
+     * @return the selected rows, ascending
+     * @throws IllegalArgumentException when an index is not a row of the table
+     */
+    static Set<Integer> rows(String[] args, int position, int count) {
+        Set<Integer> rows = new TreeSet<>(Set.of(0));
+        if (args.length <= position) {
+            for (int i = 1; i < count; i++) {
+                rows.add(i);
+            }
+            return rows;
+        }
+        for (String row : args[position].split(",")) {
+            int i = Integer.parseInt(row.trim());
+            if (i < 0 || i >= count) {
+                throw new IllegalArgumentException("row " + i + " is not in the table; rows are 0.." + (count - 1) + ", comma-separated");
+            }
+            rows.add(i);
+        }
+        return rows;
+    }
 
     /**
      * Returns a new model holding a fresh block.

@@ -40,8 +40,10 @@ import java.util.function.Supplier;
  * is stored as it completes, so a killed run resumes where it stopped.
  *
  * <p>Arguments: {@code [baseEpochs=4] [fineTuneEpochs=1] [workDir=runs/shift]
- * [baseDir=runs/base/resnet18|zoo]} (the base is shared with {@link NHotBenchmark}; {@code zoo}: the zoo's
- * shipped fp32 model, with baseEpochs 12).
+ * [baseDir=runs/base/resnet18|zoo] [rows=all]} (the base is shared with {@link NHotBenchmark}; {@code zoo}:
+ * the zoo's shipped fp32 model, with baseEpochs 12; rows: 0-based indexes of the table,
+ * comma-separated, fp32 always included: {@code 0,1,2,3,4} are the issue's five models, 5 and 6
+ * our nearest-in-log rounding).
  */
 public final class ShiftBenchmark {
 
@@ -83,7 +85,7 @@ public final class ShiftBenchmark {
         table.append("|---|---|---|---|---|---|---|---|\n");
         List<Charts.Run> runs = new ArrayList<>();
         double fp32 = Double.NaN;
-        for (int i = 0; i < variants.size(); i++) {
+        for (int i : BenchmarkSupport.rows(args, 4, variants.size())) {
             Variant v = variants.get(i);
             Path result = work.resolve("result-" + i + "-e" + tuneEpochs + ".txt");
             Path history = work.resolve("history-" + i + "-e" + tuneEpochs + ".csv");

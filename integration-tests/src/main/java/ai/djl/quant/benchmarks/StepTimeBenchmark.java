@@ -19,11 +19,9 @@ import ai.djl.training.ParameterStore;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Training-step time of a wrapped ResNet18 (3×3 stride-2 stem, 28×28 input) divided by the fp32
@@ -50,13 +48,7 @@ public final class StepTimeBenchmark {
         int stemStride = args.length > 1 ? Integer.parseInt(args[1]) : 2;
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 8;
         int stepsPerRound = args.length > 3 ? Integer.parseInt(args[3]) : 4;
-        Set<Integer> rows = new HashSet<>(List.of(0));
         Shape input = new Shape(batch, 1, 28, 28);
-        if (args.length > 4) {
-            for (String row : args[4].split(",")) {
-                rows.add(Integer.parseInt(row.trim()));
-            }
-        }
         System.out.printf(Locale.ROOT, "ResNet18 (stride-%d stem), batch %d, %d rounds of %d steps per model (first round and first step"
                 + " of each turn untimed), %d threads%n", stemStride, batch, rounds + 1, stepsPerRound, Runtime.getRuntime().availableProcessors());
 
@@ -75,10 +67,7 @@ public final class StepTimeBenchmark {
         };
         List<Model> models = new ArrayList<>();
         try (StepTimer timer = new StepTimer(input, 10)) {
-            for (int i = 0; i < names.length; i++) {
-                if (args.length > 4 && !rows.contains(i)) {
-                    continue;
-                }
+            for (int i : BenchmarkSupport.rows(args, 4, names.length)) {
                 Model model = Model.newInstance("resnet18");
                 models.add(model);
                 model.setBlock(net.build());
