@@ -412,11 +412,18 @@ public class ShiftQuantizer extends Quantizer {
         }
         // weights: g = (σ0/σ)·W, f = (σ0/σ)·(W - μ) = g - (σ0/σ)·μ, q = 3σ0·Q((W - μ)/(3σ));
         // uncentered μ = 0 and σ, σ0 are root mean squares, so f = g
+        NDArray s0 = ps.getValue(sigma0, x.getDevice(), false).stopGradient();
+        if (!hard) {
+            NDArray fused = FusedShiftWeight.apply(x, s0, lambda, gradientScaling ? FusedShiftWeight.SCALED : FusedShiftWeight.LAMBDA,
+                    grid == Grid.SHIFT, rounding == Rounding.NEAREST, bound(grid, bits), centered);
+            if (fused != null) {
+                return fused;
+            }
+        }
         NDArray w = x.stopGradient();
         NDArray[] moments = channelMoments(w);
         NDArray mean = moments[0];
         NDArray std = moments[1];
-        NDArray s0 = ps.getValue(sigma0, x.getDevice(), false).stopGradient();
         NDArray clip = std.mul(CLIP_SIGMAS);
         NDArray q = scaledLevels(mean == null ? w : w.sub(mean), clip, true, s0.mul(CLIP_SIGMAS), grid, bits, rounding);
         if (hard) {

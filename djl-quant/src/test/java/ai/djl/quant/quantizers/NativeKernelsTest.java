@@ -53,9 +53,7 @@ public class NativeKernelsTest {
 
     /** Value, input gradient and step gradient of the fused per-channel quantizer, native or chain. */
     private static NDArray[] run(NDManager manager, NDArray x0, NDArray step0, boolean nativeKernel) {
-        String before = System.getProperty("djl.quant.native");
-        System.setProperty("djl.quant.native", Boolean.toString(nativeKernel));
-        try {
+        return QuantizerTesting.withNative(nativeKernel, () -> {
             NDArray x = x0.duplicate();
             NDArray step = step0.duplicate();
             x.setRequiresGradient(true);
@@ -66,12 +64,6 @@ public class NativeKernelsTest {
                 gc.backward(y.mul(upstream).sum());
                 return new NDArray[] {y.stopGradient(), x.getGradient().duplicate(), step.getGradient().duplicate()};
             }
-        } finally {
-            if (before == null) {
-                System.clearProperty("djl.quant.native");
-            } else {
-                System.setProperty("djl.quant.native", before);
-            }
-        }
+        });
     }
 }

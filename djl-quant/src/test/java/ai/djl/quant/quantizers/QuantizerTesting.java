@@ -49,6 +49,24 @@ public final class QuantizerTesting {
         }
     }
 
+    /**
+     * Runs {@code body} with the project's native operators turned on or off ({@code
+     * -Ddjl.quant.native}, read on every call), restoring the setting afterwards.
+     */
+    public static <T> T withNative(boolean on, java.util.function.Supplier<T> body) {
+        String before = System.getProperty("djl.quant.native");
+        System.setProperty("djl.quant.native", Boolean.toString(on));
+        try {
+            return body.get();
+        } finally {
+            if (before == null) {
+                System.clearProperty("djl.quant.native");
+            } else {
+                System.setProperty("djl.quant.native", before);
+            }
+        }
+    }
+
     /** Asserts two float arrays are equal within 1e-6. */
     public static void assertClose(float[] actual, float[] expected) {
         Assert.assertEquals(actual.length, expected.length, "length");

@@ -32,8 +32,8 @@ import java.util.Map;
  * <p>Besides LSQ and the shift quantizer it times a floor: a learned scale and nothing else
  * ({@code y = s·x}, {@link ScaleOnly}), what any learned-step fake quantizer costs at least; the
  * gap between the floor and LSQ is the price of rounding, clipping and their masks as PyTorch
- * operations. "LSQ W4A4, no native op" is the same model without the project's native LSQ operator
- * ({@code -Ddjl.quant.native=false}, the PyTorch-operation chain): what that operator saves.
+ * operations. The rows "…, no native op" are the same models without the project's native
+ * operators ({@code -Ddjl.quant.native=false}, the PyTorch-operation chains): what they save.
  *
  * <p>Arguments: {@code [batch=64] [stemStride=2] [rounds=8] [stepsPerRound=4] [rows=all]}, rows
  * as 0-based indexes of the table, comma-separated (fp32, row 0, always runs): {@code 128 1 2 3
@@ -54,7 +54,7 @@ public final class StepTimeBenchmark {
 
         ResNet18.Builder net = ResNet18.builder().optStemStride(stemStride);
         String[] names = {"fp32", "LSQ W4A4", "LSQ W4A4, no native op", "LSQ W4 only", "shift s=2 W+A", "shift s=2 W only",
-            "floor: y = s·x, W+A", "floor: y = s·x, W only"};
+            "floor: y = s·x, W+A", "floor: y = s·x, W only", "shift s=2 W only, no native op"};
         QuantizerSpec[][] specs = {
             null,
             {LsqQuantizer.spec(4), LsqQuantizer.spec(4)},
@@ -64,6 +64,7 @@ public final class StepTimeBenchmark {
             {ShiftQuantizer.shiftSpec(2), null},
             {ScaleOnly.spec(), ScaleOnly.spec()},
             {ScaleOnly.spec(), null},
+            {ShiftQuantizer.shiftSpec(2), null},
         };
         List<Model> models = new ArrayList<>();
         try (StepTimer timer = new StepTimer(input, 10)) {
@@ -80,7 +81,7 @@ public final class StepTimeBenchmark {
                     model.setBlock(qnet);
                     optimizer = QuantizationOptimizer.of(qnet, sgd(), Tracker.fixed(0.01f));
                 }
-                // the native per-channel LSQ operator on for all but one row (-Ddjl.quant.native)
+                // the native operators on for all but the rows named so (-Ddjl.quant.native)
                 String nativeOp = Boolean.toString(!names[i].endsWith("no native op"));
                 timer.add(names[i], model, optimizer, () -> System.setProperty("djl.quant.native", nativeOp));
             }

@@ -1,0 +1,173 @@
+// The shift quantizer's weight path (ShiftQuantizer, design section 1) as one native operator,
+// djl_quant::shift_weight, registered through PyTorch's stable C ABI (stable_abi.h).
+//
+// Per output channel c (or for the whole tensor): the centre μ and spread σ of the weights W
+// (mean and unbiased standard deviation, accumulated in double; uncentered, μ = 0 and σ the root
+// mean square), the frozen pretrained spread σ0, and
+//   gain = σ0/σ,   q = 3σ0 · Q((W - μ) / 3σ)
+// with Q the shift grid ±2^e, e ∈ {bound … 0} (ceiling or nearest rounding in the log domain,
+// taken exactly from the float's exponent, with no log2) or the uniform grid ±k/bound,
+// k ∈ {1 … bound}. The second output is, by mode:
+//   0 (hard)                 q
+//   1 (gradient scaling)     (1-λ)(q - gain·W) - λ·gain·μ     so that y = gain·W + out
+//   2 (gradient λ)           (1-λ)q - λ·gain·μ                so that y = λ·gain·W + out
+// Two passes over W (moments, then levels) where the PyTorch-operation chain takes about twelve.
+#include <cmath>
+
+#include "stable_abi.h"
+
+namespace {
+
+using namespace djl_quant;
+
+struct Settings {
+    float lambda;
+    int64_t mode;
+    bool shiftGrid;
+    bool nearest;
+    float bound;
+    bool centered;
+};
+
+struct Channel {
+    float mean;
+    float spread;
+};
+
+// eight running sums each, so that the loop vectorises without reordering any one sum
+__attribute__((target_clones("avx512f", "avx2", "default")))
+Channel moments(const float* w, int64_t n, bool centered) {
+    double sums[8] = {};
+    double squares[8] = {};
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        for (int l = 0; l < 8; l++) {
+            double v = w[i + l];
+            sums[l] += v;
+            squares[l] += v * v;
+        }
+    }
+    for (int l = 0; i < n; i++, l++) {
+        sums[l] += w[i];
+        squares[l] += double(w[i]) * w[i];
+    }
+    double sum = 0;
+    double square = 0;
+    for (int l = 0; l < 8; l++) {
+        sum += sums[l];
+        square += squares[l];
+    }
+    double count = n > 0 ? double(n) : 1.0;
+    if (!centered) {
+        return {0.0f, float(std::sqrt(std::fmax(square / count, 1e-24)))};
+    }
+    double mean = sum / count;
+    double variance = (square / count - mean * mean) * count / std::fmax(1.0, count - 1);
+    return {float(mean), float(std::sqrt(std::fmax(variance, 1e-24)))};
+}
+
+// The exponent of m = 1.f·2^j read from its bits: ceil(log2 m) is j, plus one when f > 0
+// (exactly: the float log2 of a value just above a power of two can round down onto it), and
+// round(log2 m) is j plus one when 1.f ≥ √2 (f ≥ 0x3504F4: √2 falls between two floats, so no tie).
+// Zero and subnormal m go to the smallest exponent, as log2(0) = -inf clamps there. Integer
+// operations only, so the loop vectorises.
+constexpr uint32_t kCeilUp = 1;
+constexpr uint32_t kNearestUp = 0x3504F4;
+
+template <bool Shift>
+__attribute__((target_clones("avx512f", "avx2", "default")))
+void levels(const float* w, int64_t n, Channel ch, float s0, float gain, const Settings& s, float* out) {
+    float clip = 3.0f * ch.spread;
+    float back = 3.0f * s0;
+    float keep = 1.0f - s.lambda;
+    float shifted = s.centered ? gain * ch.mean * s.lambda : 0.0f;
+    float centre = s.centered ? ch.mean : 0.0f;
+    int32_t lowest = int32_t(s.bound);
+    uint32_t up = s.nearest ? kNearestUp : kCeilUp;
+    for (int64_t i = 0; i < n; i++) {
+        float d = w[i] - centre;
+        float m = std::fabs(d / clip);
+        uint32_t bits;
+        std::memcpy(&bits, &d, sizeof bits);
+        uint32_t sign = bits & 0x80000000u;
+        float level;
+        if constexpr (Shift) {
+            uint32_t mb;
+            std::memcpy(&mb, &m, sizeof mb);
+            int32_t j = int32_t(mb >> 23) - 127;
+            int32_t k = j + ((mb & 0x7FFFFFu) >= up ? 1 : 0);
+            k = (mb >> 23) == 0 || k < lowest ? lowest : (k > 0 ? 0 : k);
+            uint32_t lb = uint32_t(k + 127) << 23;
+            std::memcpy(&level, &lb, sizeof level);
+        } else {
+            float t = m * s.bound;
+            float k = s.nearest ? std::nearbyint(t) : std::ceil(t);
+            level = (k < 1.0f ? 1.0f : (k > s.bound ? s.bound : k)) / s.bound;
+        }
+        uint32_t lb;
+        std::memcpy(&lb, &level, sizeof lb);
+        lb |= sign;
+        float q;
+        std::memcpy(&q, &lb, sizeof q);
+        q *= back;
+        out[i] = s.mode == 0 ? q : (s.mode == 1 ? (q - w[i] * gain) * keep : q * keep) - shifted;
+    }
+}
+
+// shift_weight(Tensor w, Tensor sigma0, float lam, int mode, int shift_grid, int nearest, float bound,
+//              int centered) -> (Tensor gain, Tensor out)
+void shiftWeight(StableIValue* stack, uint64_t, uint64_t) {
+    ChannelInput in(reinterpret_cast<AtenTensorHandle>(stack[0]), reinterpret_cast<AtenTensorHandle>(stack[1]));
+    Settings s{float(scalar<double>(stack[2])), scalar<int64_t>(stack[3]), scalar<int64_t>(stack[4]) != 0,
+        scalar<int64_t>(stack[5]) != 0, float(scalar<double>(stack[6])), scalar<int64_t>(stack[7]) != 0};
+    bool valid = in.valid && s.mode >= 0 && s.mode <= 2;
+    AtenTensorHandle gain = nullptr;
+    AtenTensorHandle out = nullptr;
+    if (valid) {
+        gain = Layout(in.scale).emptyFloat();
+        out = in.layout.emptyFloat();
+        const float* pw = in.data();
+        const float* ps = in.scales();
+        float* pg = ChannelInput::pointer(gain);
+        float* po = ChannelInput::pointer(out);
+        int64_t per = in.n / in.channels;
+        #pragma omp parallel for schedule(dynamic, 1) if (in.n > 2 * kChunk)
+        for (int64_t c = 0; c < in.channels; c++) {
+            const float* wc = pw + c * per;
+            Channel ch = moments(wc, per, s.centered);
+            pg[c] = ps[c] / ch.spread;
+            if (s.shiftGrid) {
+                levels<true>(wc, per, ch, ps[c], pg[c], s, po + c * per);
+            } else {
+                levels<false>(wc, per, ch, ps[c], pg[c], s, po + c * per);
+            }
+        }
+    }
+    in.release();
+    if (!valid) {
+        if (in.valid) {
+            throw std::invalid_argument("djl_quant::shift_weight: mode must be 0 (hard), 1 or 2, got " + std::to_string(s.mode));
+        }
+        throw in.refusal("shift_weight");
+    }
+    stack[0] = reinterpret_cast<StableIValue>(gain);
+    stack[1] = reinterpret_cast<StableIValue>(out);
+}
+
+struct Registration {
+    TorchLibraryHandle def = nullptr;
+    TorchLibraryHandle impl = nullptr;
+
+    Registration() {
+        aoti_torch_library_init_fragment("djl_quant", __FILE__, __LINE__, &def);
+        aoti_torch_library_def(def, "shift_weight(Tensor w, Tensor sigma0, float lam, int mode, int shift_grid, int nearest, "
+                "float bound, int centered) -> (Tensor, Tensor)");
+        aoti_torch_library_init_impl("djl_quant", "CPU", __FILE__, __LINE__, &impl);
+        aoti_torch_library_impl(impl, "shift_weight", &shiftWeight);
+    }
+};
+
+// registered when the library is loaded; the library objects live as long as the process
+const Registration registration;
+
+} // namespace
