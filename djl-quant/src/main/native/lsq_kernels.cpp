@@ -34,15 +34,15 @@ void lsqCoefficients(StableIValue* stack, uint64_t, uint64_t) {
     AtenTensorHandle m = nullptr;
     AtenTensorHandle a = nullptr;
     if (in.valid) {
-        m = in.layout.emptyFloat();
-        a = in.layout.emptyFloat();
-        const float* px = in.data();
-        const float* ps = in.scales();
-        float* pm = ChannelInput::pointer(m);
-        float* pa = ChannelInput::pointer(a);
-        int64_t per = in.n / in.channels;
+        m = in.x.layout.emptyFloat();
+        a = in.x.layout.emptyFloat();
+        const float* px = in.x.data();
+        const float* ps = in.scale.data();
+        float* pm = FloatTensor::pointer(m);
+        float* pa = FloatTensor::pointer(a);
+        int64_t per = in.x.n / in.channels;
         int64_t chunks = per == 0 ? 0 : (per + kChunk - 1) / kChunk;
-        #pragma omp parallel for schedule(static) if (in.n > 2 * kChunk)
+        #pragma omp parallel for schedule(static) if (in.x.n > 2 * kChunk)
         for (int64_t item = 0; item < in.channels * chunks; item++) {
             int64_t c = item / chunks;
             int64_t begin = c * per + (item % chunks) * kChunk;

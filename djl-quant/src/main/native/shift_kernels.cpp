@@ -12,6 +12,8 @@
 //   1 (gradient scaling)     (1-λ)(q - gain·W) - λ·gain·μ     so that y = gain·W + out
 //   2 (gradient λ)           (1-λ)q - λ·gain·μ                so that y = λ·gain·W + out
 // Two passes over W (moments, then levels) where the PyTorch-operation chain takes about twelve.
+// djl_quant::shift_levels is the activation path's part: the same levels and output for the
+// normalised input x̂ with μ = 0 and σ = σ0 = 1, q = 3·Q(x̂/3), in one pass.
 #include <cmath>
 
 #include "stable_abi.h"
@@ -114,6 +116,10 @@ void levels(const float* w, int64_t n, Channel ch, float s0, float gain, const S
     }
 }
 
+std::invalid_argument badMode(const char* op, int64_t mode) {
+    return std::invalid_argument("djl_quant::" + std::string(op) + ": mode must be 0 (hard), 1 or 2, got " + std::to_string(mode));
+}
+
 // shift_weight(Tensor w, Tensor sigma0, float lam, int mode, int shift_grid, int nearest, float bound,
 //              int centered) -> (Tensor gain, Tensor out)
 void shiftWeight(StableIValue* stack, uint64_t, uint64_t) {
@@ -124,14 +130,14 @@ void shiftWeight(StableIValue* stack, uint64_t, uint64_t) {
     AtenTensorHandle gain = nullptr;
     AtenTensorHandle out = nullptr;
     if (valid) {
-        gain = Layout(in.scale).emptyFloat();
-        out = in.layout.emptyFloat();
-        const float* pw = in.data();
-        const float* ps = in.scales();
-        float* pg = ChannelInput::pointer(gain);
-        float* po = ChannelInput::pointer(out);
-        int64_t per = in.n / in.channels;
-        #pragma omp parallel for schedule(dynamic, 1) if (in.n > 2 * kChunk)
+        gain = in.scale.layout.emptyFloat();
+        out = in.x.layout.emptyFloat();
+        const float* pw = in.x.data();
+        const float* ps = in.scale.data();
+        float* pg = FloatTensor::pointer(gain);
+        float* po = FloatTensor::pointer(out);
+        int64_t per = in.x.n / in.channels;
+        #pragma omp parallel for schedule(dynamic, 1) if (in.x.n > 2 * kChunk)
         for (int64_t c = 0; c < in.channels; c++) {
             const float* wc = pw + c * per;
             Channel ch = moments(wc, per, s.centered);
@@ -146,12 +152,44 @@ void shiftWeight(StableIValue* stack, uint64_t, uint64_t) {
     in.release();
     if (!valid) {
         if (in.valid) {
-            throw std::invalid_argument("djl_quant::shift_weight: mode must be 0 (hard), 1 or 2, got " + std::to_string(s.mode));
+            throw badMode("shift_weight", s.mode);
         }
         throw in.refusal("shift_weight");
     }
     stack[0] = reinterpret_cast<StableIValue>(gain);
     stack[1] = reinterpret_cast<StableIValue>(out);
+}
+
+// shift_levels(Tensor x, float lam, int mode, int shift_grid, int nearest, float bound) -> Tensor out
+// The activation path on the normalised input x̂: q = 3·Q(x̂/3), and out as shift_weight's with
+// μ = 0 and gain = σ0 = σ = 1.
+void shiftLevels(StableIValue* stack, uint64_t, uint64_t) {
+    FloatTensor x(reinterpret_cast<AtenTensorHandle>(stack[0]));
+    Settings s{float(scalar<double>(stack[1])), scalar<int64_t>(stack[2]), scalar<int64_t>(stack[3]) != 0,
+        scalar<int64_t>(stack[4]) != 0, float(scalar<double>(stack[5])), false};
+    bool valid = x.valid && s.mode >= 0 && s.mode <= 2;
+    AtenTensorHandle out = nullptr;
+    if (valid) {
+        out = x.layout.emptyFloat();
+        const float* px = x.data();
+        float* po = FloatTensor::pointer(out);
+        int64_t chunks = (x.n + kChunk - 1) / kChunk;
+        #pragma omp parallel for schedule(static) if (x.n > 2 * kChunk)
+        for (int64_t item = 0; item < chunks; item++) {
+            int64_t begin = item * kChunk;
+            int64_t count = x.n - begin < kChunk ? x.n - begin : kChunk;
+            if (s.shiftGrid) {
+                levels<true>(px + begin, count, Channel{0.0f, 1.0f}, 1.0f, 1.0f, s, po + begin);
+            } else {
+                levels<false>(px + begin, count, Channel{0.0f, 1.0f}, 1.0f, 1.0f, s, po + begin);
+            }
+        }
+    }
+    x.release();
+    if (!valid) {
+        throw x.valid ? badMode("shift_levels", s.mode) : std::invalid_argument("djl_quant::shift_levels needs a contiguous float32 CPU tensor");
+    }
+    stack[0] = reinterpret_cast<StableIValue>(out);
 }
 
 struct Registration {
@@ -162,8 +200,10 @@ struct Registration {
         aoti_torch_library_init_fragment("djl_quant", __FILE__, __LINE__, &def);
         aoti_torch_library_def(def, "shift_weight(Tensor w, Tensor sigma0, float lam, int mode, int shift_grid, int nearest, "
                 "float bound, int centered) -> (Tensor, Tensor)");
+        aoti_torch_library_def(def, "shift_levels(Tensor x, float lam, int mode, int shift_grid, int nearest, float bound) -> Tensor");
         aoti_torch_library_init_impl("djl_quant", "CPU", __FILE__, __LINE__, &impl);
         aoti_torch_library_impl(impl, "shift_weight", &shiftWeight);
+        aoti_torch_library_impl(impl, "shift_levels", &shiftLevels);
     }
 };
 

@@ -73,35 +73,24 @@ struct Layout {
     }
 };
 
-// A per-channel operator's tensor and its scales: valid when both are contiguous float32 CPU
-// tensors and there is one scale, or one per slice of dimension 0.
-struct ChannelInput {
-    AtenTensorHandle x;
-    AtenTensorHandle scale;
+// An operator's input, valid when it is a contiguous float32 CPU tensor; the operator releases it.
+struct FloatTensor {
+    AtenTensorHandle handle;
     Layout layout;
     int64_t n = 0;
-    int64_t channels = 0;
     bool valid = false;
 
-    ChannelInput(AtenTensorHandle x, AtenTensorHandle scale) : x(x), scale(scale), layout(x) {
-        int32_t xtype;
-        int32_t stype;
+    explicit FloatTensor(AtenTensorHandle t) : handle(t), layout(t) {
+        int32_t type;
         int32_t device;
-        aoti_torch_get_dtype(x, &xtype);
-        aoti_torch_get_dtype(scale, &stype);
-        aoti_torch_get_device_type(x, &device);
-        aoti_torch_get_numel(x, &n);
-        aoti_torch_get_numel(scale, &channels);
-        valid = channels > 0 && xtype == aoti_torch_dtype_float32() && stype == xtype && device == aoti_torch_device_type_cpu()
-                && layout.contiguous() && Layout(scale).contiguous() && (channels == 1 || channels == layout.first());
+        aoti_torch_get_dtype(t, &type);
+        aoti_torch_get_device_type(t, &device);
+        aoti_torch_get_numel(t, &n);
+        valid = type == aoti_torch_dtype_float32() && device == aoti_torch_device_type_cpu() && layout.contiguous();
     }
 
     float* data() const {
-        return pointer(x);
-    }
-
-    float* scales() const {
-        return pointer(scale);
+        return pointer(handle);
     }
 
     static float* pointer(AtenTensorHandle t) {
@@ -110,17 +99,34 @@ struct ChannelInput {
         return static_cast<float*>(p);
     }
 
+    void release() const {
+        aoti_torch_delete_tensor_object(handle);
+    }
+};
+
+// A per-channel operator's tensor and its scales: valid when both are contiguous float32 CPU
+// tensors and there is one scale, or one per slice of dimension 0.
+struct ChannelInput {
+    FloatTensor x;
+    FloatTensor scale;
+    int64_t channels;
+    bool valid;
+
+    ChannelInput(AtenTensorHandle x, AtenTensorHandle scale)
+            : x(x), scale(scale), channels(this->scale.n),
+              valid(this->x.valid && this->scale.valid && channels > 0 && (channels == 1 || channels == this->x.layout.first())) {}
+
     // the operator's inputs are its to release, before it returns or throws
     void release() const {
-        aoti_torch_delete_tensor_object(x);
-        aoti_torch_delete_tensor_object(scale);
+        x.release();
+        scale.release();
     }
 
     // PyTorch turns the exception into a RuntimeError that DJL raises as an EngineException
     std::invalid_argument refusal(const char* op) const {
         return std::invalid_argument("djl_quant::" + std::string(op) + " needs contiguous float32 CPU tensors and one scale, or "
                 + "one per slice of dimension 0; got " + std::to_string(channels) + " scales for a tensor of "
-                + std::to_string(n) + " values whose dimension 0 is " + std::to_string(layout.first()));
+                + std::to_string(x.n) + " values whose dimension 0 is " + std::to_string(x.layout.first()));
     }
 };
 

@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Operators: {@code djl_quant::lsq_coefficients(x, scale, qmin, qmax) -> (m, a)}, see {@link
  * FusedFakeQuantize}; {@code djl_quant::shift_weight(w, sigma0, λ, mode, grid, rounding, bound,
- * centered) -> (gain, out)}, see {@link FusedShiftWeight}. Unavailable (and every caller falls back to PyTorch operations computing
+ * centered) -> (gain, out)} and {@code djl_quant::shift_levels(x, λ, mode, grid, rounding, bound)
+ * -> out}, see {@link FusedShiftQuantize}. Unavailable (and every caller falls back to PyTorch operations computing
  * the same values) on another OS or engine, when the build had no C++ compiler, or with {@code
  * -Ddjl.quant.native=false}.
  */

@@ -395,7 +395,8 @@ public class ShiftQuantizer extends Quantizer {
     /**
      * Computes the quantizer with two graph operations at most; everything else is built without
      * gradient and mostly in place, because on CPU each full-size temporary costs as much as the
-     * arithmetic.
+     * arithmetic. In training the native operators ({@link FusedShiftQuantize}) compute it where
+     * they load; below is the PyTorch-operation chain they replace.
      *
      * <p>With {@code g} the differentiable input seen by the gradient, {@code f} its float value
      * and {@code q} the hard value, the output is {@code λf + (1-λ)q}: {@code g + sg(value - g)}
@@ -405,6 +406,13 @@ public class ShiftQuantizer extends Quantizer {
         if (sigma0 == null) {
             // activations: g = f = x̂ = BN(x); q = 3·Q(x̂/3)
             NDArray xhat = norm.forward(ps, new NDList(x), training).head();
+            if (!hard) {
+                NDArray fused = FusedShiftQuantize.activations(xhat, lambda, fusedMode(), grid == Grid.SHIFT, rounding == Rounding.NEAREST,
+                        bound(grid, bits));
+                if (fused != null) {
+                    return fused;
+                }
+            }
             NDArray xd = xhat.stopGradient();
             NDManager manager = x.getManager();
             NDArray q = scaledLevels(xd, manager.create(1f / CLIP_SIGMAS), false, manager.create(CLIP_SIGMAS), grid, bits, rounding);
@@ -414,8 +422,8 @@ public class ShiftQuantizer extends Quantizer {
         // uncentered μ = 0 and σ, σ0 are root mean squares, so f = g
         NDArray s0 = ps.getValue(sigma0, x.getDevice(), false).stopGradient();
         if (!hard) {
-            NDArray fused = FusedShiftWeight.apply(x, s0, lambda, gradientScaling ? FusedShiftWeight.SCALED : FusedShiftWeight.LAMBDA,
-                    grid == Grid.SHIFT, rounding == Rounding.NEAREST, bound(grid, bits), centered);
+            NDArray fused = FusedShiftQuantize.weights(x, s0, lambda, fusedMode(), grid == Grid.SHIFT, rounding == Rounding.NEAREST,
+                    bound(grid, bits), centered);
             if (fused != null) {
                 return fused;
             }
@@ -432,6 +440,10 @@ public class ShiftQuantizer extends Quantizer {
         NDArray gain = s0.div(std);
         NDArray g = x.mul(gain);
         return combine(g, g.stopGradient(), q, mean == null ? null : gain.mul(mean)); // not in place: autograd saved gain
+    }
+
+    private int fusedMode() {
+        return gradientScaling ? FusedShiftQuantize.SCALED : FusedShiftQuantize.LAMBDA;
     }
 
     /**

@@ -10,10 +10,10 @@ import ai.djl.quant.quantizers.ShiftQuantizer.Rounding;
 import org.testng.Assert;
 import org.testng.annotations.Test;
 
-public class FusedShiftWeightTest {
+public class FusedShiftQuantizeTest {
 
     @Test
-    public void fusedWeightPathGivesTheChainsValuesAndGradients() {
+    public void fusedPathsGiveTheChainsValuesAndGradients() {
         Assert.assertTrue(NativeKernels.isLoaded(), "the native library must load here (see NativeKernelsTest)");
         try (NDManager manager = NDManager.newBaseManager()) {
             manager.getEngine().setRandomSeed(5);
@@ -27,10 +27,12 @@ public class FusedShiftWeightTest {
                         for (boolean centered : new boolean[] {true, false}) {
                             QuantizerSpec spec = ShiftQuantizer.spec(grid, grid == Grid.SHIFT ? 3 : 4, rounding, scaling, centered);
                             String what = grid + " " + rounding + (scaling ? " gradient 1" : " gradient λ") + (centered ? " centered" : " uncentered");
-                            QuantizerTesting.Pass chain = QuantizerTesting.withNative(false, () -> pass(spec, manager, w));
-                            QuantizerTesting.Pass fused = QuantizerTesting.withNative(true, () -> pass(spec, manager, w));
-                            assertNear(fused.value(), chain.value(), what + ", value");
-                            assertNear(fused.inputGradient(), chain.inputGradient(), what + ", dy/dW");
+                            for (QuantizerRole role : new QuantizerRole[] {QuantizerRole.WEIGHT, QuantizerRole.ACTIVATION}) {
+                                QuantizerTesting.Pass chain = QuantizerTesting.withNative(false, () -> pass(spec, role, manager, w));
+                                QuantizerTesting.Pass fused = QuantizerTesting.withNative(true, () -> pass(spec, role, manager, w));
+                                assertNear(fused.value(), chain.value(), role + " " + what + ", value");
+                                assertNear(fused.inputGradient(), chain.inputGradient(), role + " " + what + ", dy/dx");
+                            }
                         }
                     }
                 }
@@ -68,16 +70,21 @@ public class FusedShiftWeightTest {
             NDArray weights = manager.create(w, new Shape(1, n));
             NDArray sigma0 = manager.create(new float[] {1f}, new Shape(1, 1));
             // gradient scaling at λ = 1, uncentered: y = gain·w, and the filler at index p is 0.5
-            NDArray identity = FusedShiftWeight.apply(weights, sigma0, 1f, FusedShiftWeight.SCALED, true, false, -7, false);
+            NDArray identity = FusedShiftQuantize.weights(weights, sigma0, 1f, FusedShiftQuantize.SCALED, true, false, -7, false);
             Assert.assertEquals(identity.getFloat(0, p), 0.5f, "the test's channel should have a root mean square of exactly 1");
             for (Rounding rounding : Rounding.values()) {
                 boolean nearest = rounding == Rounding.NEAREST;
-                float[] levels = FusedShiftWeight.apply(weights, sigma0, 0f, FusedShiftWeight.HARD, true, nearest, -7, false).toFloatArray();
-                for (int i = 0; i < n; i++) {
-                    float m = Math.abs(w[i] / 3f);
-                    float level = levels[i] / 3f;
-                    Assert.assertEquals(Math.copySign(1f, level), Math.copySign(1f, w[i]), "sign of element " + i);
-                    Assert.assertEquals(Math.abs(level), expectedLevel(m, nearest, -7), rounding + ": m = " + m + " (element " + i + ")");
+                float[][] outputs = {
+                    FusedShiftQuantize.weights(weights, sigma0, 0f, FusedShiftQuantize.HARD, true, nearest, -7, false).toFloatArray(),
+                    // the activation operator rounds x̂/3 the same way, with no moments
+                    FusedShiftQuantize.activations(weights, 0f, FusedShiftQuantize.HARD, true, nearest, -7).toFloatArray()};
+                for (float[] levels : outputs) {
+                    for (int i = 0; i < n; i++) {
+                        float m = Math.abs(w[i] / 3f);
+                        float level = levels[i] / 3f;
+                        Assert.assertEquals(Math.copySign(1f, level), Math.copySign(1f, w[i]), "sign of element " + i);
+                        Assert.assertEquals(Math.abs(level), expectedLevel(m, nearest, -7), rounding + ": m = " + m + " (element " + i + ")");
+                    }
                 }
             }
         }
@@ -89,12 +96,15 @@ public class FusedShiftWeightTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray w = manager.ones(new Shape(4, 3));
             EngineException scales = Assert.expectThrows(EngineException.class,
-                    () -> FusedShiftWeight.apply(w, manager.ones(new Shape(3, 1)), 0.5f, FusedShiftWeight.SCALED, true, false, -3, true)
+                    () -> FusedShiftQuantize.weights(w, manager.ones(new Shape(3, 1)), 0.5f, FusedShiftQuantize.SCALED, true, false, -3, true)
                             .toFloatArray());
             Assert.assertTrue(scales.getMessage().contains("shift_weight") && scales.getMessage().contains("3 scales"), scales.getMessage());
             EngineException mode = Assert.expectThrows(EngineException.class,
-                    () -> FusedShiftWeight.apply(w, manager.ones(new Shape(4, 1)), 0.5f, 7, true, false, -3, true).toFloatArray());
+                    () -> FusedShiftQuantize.weights(w, manager.ones(new Shape(4, 1)), 0.5f, 7, true, false, -3, true).toFloatArray());
             Assert.assertTrue(mode.getMessage().contains("shift_weight") && mode.getMessage().contains("mode"), mode.getMessage());
+            EngineException levels = Assert.expectThrows(EngineException.class,
+                    () -> FusedShiftQuantize.activations(w, 0.5f, 3, true, false, -3).toFloatArray());
+            Assert.assertTrue(levels.getMessage().contains("shift_levels") && levels.getMessage().contains("mode"), levels.getMessage());
         }
     }
 
@@ -110,8 +120,8 @@ public class FusedShiftWeightTest {
         return (float) Math.scalb(1.0, bound);
     }
 
-    private static QuantizerTesting.Pass pass(QuantizerSpec spec, NDManager manager, NDArray w0) {
-        ShiftQuantizer q = (ShiftQuantizer) spec.create(QuantizerRole.WEIGHT);
+    private static QuantizerTesting.Pass pass(QuantizerSpec spec, QuantizerRole role, NDManager manager, NDArray w0) {
+        ShiftQuantizer q = (ShiftQuantizer) spec.create(role);
         NDArray w = w0.duplicate();
         QuantizerTesting.init(q, manager, w, null);
         q.setLambda(0.3f);
