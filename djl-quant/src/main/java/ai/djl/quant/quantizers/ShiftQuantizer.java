@@ -509,6 +509,24 @@ public class ShiftQuantizer extends Quantizer {
         }
     }
 
+    /**
+     * Counts the shift-adds of each weight: one on the shift grid (a signed power of two), and on
+     * the uniform grid the non-zero NAF digits of the integer {@code k} in {@code ±k/2^(q-1)}
+     * (k = 3 is 4 - 1, two shift-adds), read from the weight's {@link #codebook}.
+     */
+    @Override
+    public NDArray nonZeroDigits(ParameterStore parameterStore, NDArray w) {
+        if (grid == Grid.SHIFT || sigma0 == null) {
+            return super.nonZeroDigits(parameterStore, w);
+        }
+        int[] k = codebook(parameterStore, w).integerCodes(bits - 1);
+        float[] digits = new float[k.length];
+        for (int i = 0; i < k.length; i++) {
+            digits[i] = NHotLevels.nafWeight(k[i]);
+        }
+        return w.getManager().create(digits, w.getShape());
+    }
+
     /** On the shift grid one signed power of two per weight, a single shift; b on the uniform grid. */
     @Override
     public int multiplierTerms() {

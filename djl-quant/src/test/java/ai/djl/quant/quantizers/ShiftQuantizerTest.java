@@ -138,6 +138,38 @@ public class ShiftQuantizerTest {
     }
 
     @Test
+    public void shiftAddsCountTheSignedDigitsOfTheUniformInteger() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            // nine spread weights and 23 zeros: standardised by 3σ they reach every uniform cell
+            float[] values = new float[32];
+            System.arraycopy(new float[] {0.06f, -0.12f, 0.2f, -0.27f, 0.35f, -0.42f, 0.52f, -0.56f, 0.7f}, 0, values, 0, 9);
+            NDArray w = manager.create(values, new Shape(1, 32));
+            ai.djl.training.ParameterStore ps = new ai.djl.training.ParameterStore(manager, false);
+            // multiplications by k = 1 … 8 take 1, 1, 2, 1, 2, 2, 2, 1 shift-adds (3 = 4 - 1, 7 = 8 - 1)
+            int[] byK = {0, 1, 1, 2, 1, 2, 2, 2, 1};
+            for (int q = 2; q <= 4; q++) {
+                ShiftQuantizer uniform = (ShiftQuantizer) ShiftQuantizer.uniformSpec(q).create(QuantizerRole.WEIGHT);
+                QuantizerTesting.init(uniform, manager, w, "sigma0", 0.5f);
+                uniform.setDeployMode(true);
+                float[] h = uniform.quantize(ps, w, false).toFloatArray();
+                float[] digits = uniform.nonZeroDigits(ps, w).toFloatArray();
+                java.util.Set<Integer> seen = new java.util.TreeSet<>();
+                for (int i = 0; i < h.length; i++) {
+                    int k = Math.round(Math.abs(h[i]) / 1.5f * (1 << (q - 1)));
+                    seen.add(k);
+                    Assert.assertEquals(digits[i], byK[k], 0f, "q=" + q + ", weight " + i + " on level " + k);
+                }
+                Assert.assertEquals(seen.size(), 1 << (q - 1), "q=" + q + ": every level used " + seen);
+            }
+            ShiftQuantizer shift = (ShiftQuantizer) ShiftQuantizer.shiftSpec(2).create(QuantizerRole.WEIGHT);
+            QuantizerTesting.init(shift, manager, w, "sigma0", 0.5f);
+            float[] ones = new float[32];
+            java.util.Arrays.fill(ones, 1f);
+            assertClose(shift.nonZeroDigits(ps, w).toFloatArray(), ones);
+        }
+    }
+
+    @Test
     public void calibrationCapturesThePretrainedStd() {
         try (NDManager manager = NDManager.newBaseManager()) {
             ShiftQuantizer q = (ShiftQuantizer) ShiftQuantizer.shiftSpec(2).create(QuantizerRole.WEIGHT);

@@ -114,6 +114,13 @@ final class Charts {
         x.setNumberFormatOverride(new java.text.DecimalFormat("#,##0"));
         x.setLowerMargin(0.2); // room for the point labels
         x.setUpperMargin(0.2);
+        double low = points.stream().mapToDouble(Point::x).min().orElse(1);
+        double high = points.stream().mapToDouble(Point::x).max().orElse(1);
+        if (low == high) {
+            // models of equal cost: JFreeChart cannot auto-range a zero-width log axis
+            x.setAutoRange(false);
+            x.setRange(low / 2, high * 2);
+        }
         NumberAxis y = new NumberAxis("top-1 accuracy (%)");
         y.setAutoRangeIncludesZero(false);
         y.setUpperMargin(0.1);
