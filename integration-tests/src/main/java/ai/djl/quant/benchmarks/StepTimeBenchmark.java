@@ -54,7 +54,8 @@ public final class StepTimeBenchmark {
 
         ResNet18.Builder net = ResNet18.builder().optStemStride(stemStride);
         String[] names = {"fp32", "LSQ W4A4", "LSQ W4A4, no native op", "LSQ W4 only", "shift s=2 W+A", "shift s=2 W only",
-            "floor: y = s·x, W+A", "floor: y = s·x, W only", "shift s=2 W only, no native op"};
+            "floor: y = s·x, W+A", "floor: y = s·x, W only", "shift s=2 W only, no native op",
+            "shift s=2 W+A, no native op"};
         QuantizerSpec[][] specs = {
             null,
             {LsqQuantizer.spec(4), LsqQuantizer.spec(4)},
@@ -65,6 +66,7 @@ public final class StepTimeBenchmark {
             {ScaleOnly.spec(), ScaleOnly.spec()},
             {ScaleOnly.spec(), null},
             {ShiftQuantizer.shiftSpec(2), null},
+            {ShiftQuantizer.shiftSpec(2), ShiftQuantizer.shiftSpec(2)},
         };
         List<Model> models = new ArrayList<>();
         try (StepTimer timer = new StepTimer(input, 10)) {
@@ -87,8 +89,8 @@ public final class StepTimeBenchmark {
             }
             Map<String, Double> seconds = timer.medianSeconds(1, rounds, stepsPerRound);
             double fp32 = seconds.get("fp32");
-            System.out.printf(Locale.ROOT, "%-26s %10s %8s%n", "model", "ms/step", "ratio");
-            seconds.forEach((name, s) -> System.out.printf(Locale.ROOT, "%-26s %10.1f %8.3f%n", name, 1000 * s, s / fp32));
+            System.out.printf(Locale.ROOT, "%-30s %10s %8s%n", "model", "ms/step", "ratio");
+            seconds.forEach((name, s) -> System.out.printf(Locale.ROOT, "%-30s %10.1f %8.3f%n", name, 1000 * s, s / fp32));
         } finally {
             models.forEach(Model::close);
         }
