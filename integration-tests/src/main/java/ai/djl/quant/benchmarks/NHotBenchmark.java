@@ -34,8 +34,9 @@ import java.util.function.Supplier;
  * <p>Resumable: the base is checkpointed per epoch and each variant's result is stored when done.
  *
  * <p>Arguments: {@code [arch=resnet18|mobilenetv2] [baseEpochs=4] [stage1=1] [stage2=1]
- * [baseDir=runs/base/<arch>|zoo] [workDir=runs/nhot-<arch>]} ({@code zoo}: the zoo's shipped fp32
- * model as the base, with baseEpochs 12).
+ * [baseDir=runs/base/<arch>|zoo] [workDir=runs/nhot-<arch>] [rows=all]} ({@code zoo}: the zoo's
+ * shipped fp32 model as the base, with baseEpochs 12; rows as 0-based indexes of the table,
+ * comma-separated, fp32 always included: {@code 0,1,2} is the 8-bit comparison alone).
  */
 public final class NHotBenchmark {
 
@@ -67,7 +68,7 @@ public final class NHotBenchmark {
         String[][] fields = new String[names.length][];
         int epochs = stage1 + stage2;
         List<Charts.Run> runs = new ArrayList<>();
-        for (int i = 0; i < names.length; i++) {
+        for (int i : BenchmarkSupport.rows(args, 6, names.length)) {
             int variant = i;
             Path result = work.resolve("result-" + i + "-e" + stage1 + "-" + stage2 + ".txt");
             String[] f =
@@ -85,8 +86,12 @@ public final class NHotBenchmark {
         Charts.fineTuning(arch, runs, work);
         System.out.printf(Locale.ROOT, "%n%s, Fashion-MNIST, full 10k test set; fp32 base %d epochs, then fine-tuning%n", arch, baseEpochs);
         System.out.print(table);
-        System.out.print(BenchmarkSupport.nHotAgainstUniform("n-hot(8,2) vs uniform W8A8", fields[2], fields[1], 0, 1, 2, 3, 6));
-        System.out.print(BenchmarkSupport.nHotAgainstUniform("n-hot(4,2) vs uniform W4A4", fields[4], fields[3], 0, 1, 2, 3, 6));
+        if (fields[1] != null && fields[2] != null) {
+            System.out.print(BenchmarkSupport.nHotAgainstUniform("n-hot(8,2) vs uniform W8A8", fields[2], fields[1], 0, 1, 2, 3, 6));
+        }
+        if (fields[3] != null && fields[4] != null) {
+            System.out.print(BenchmarkSupport.nHotAgainstUniform("n-hot(4,2) vs uniform W4A4", fields[4], fields[3], 0, 1, 2, 3, 6));
+        }
     }
 
     private static Path history(Path work, int variant, int stage1, int stage2) {
