@@ -6,7 +6,8 @@ import ai.djl.ndarray.types.DataType;
 /**
  * {@link ShiftQuantizer} in training with few passes over memory: the project's native operators
  * ({@link NativeKernels}) compute the levels and the blend's constant part in one pass (two for
- * weights, whose moments come first), and autograd sees two operations at most.
+ * weights, whose moments come first), and autograd sees one operation: a fused multiply-add
+ * ({@code addcmul}) for weights, an in-place add for activations.
  *
  * <p>Weights ({@code djl_quant::shift_weight}): per output channel the centre {@code μ} and spread
  * {@code σ} of {@code W}, {@code gain = σ0/σ} and {@code q = 3σ0·Q((W-μ)/3σ)}, then
