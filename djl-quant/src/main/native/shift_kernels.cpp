@@ -13,7 +13,9 @@
 //   2 (gradient λ)           (1-λ)q - λ·gain·μ                so that y = λ·gain·W + out
 // Two passes over W (moments, then levels) where the PyTorch-operation chain takes about twelve.
 // djl_quant::shift_levels is the activation path's part: the same levels and output for the
-// normalised input x̂ with μ = 0 and σ = σ0 = 1, q = 3·Q(x̂/3), in one pass.
+// normalised input x̂ with μ = 0 and σ = σ0 = 1, q = 3·Q(x̂/3), in one pass; djl_quant::shift_levels_
+// writes the blend's value x̂ + (1-λ)(q - x̂) over x̂ in that pass, for gradient scaling, where the
+// graph needs nothing but x̂ itself (dy/dx̂ = 1): no new tensor and no add.
 #include <cmath>
 
 #include "stable_abi.h"
@@ -76,6 +78,35 @@ Channel moments(const float* w, int64_t n, bool centered) {
 constexpr uint32_t kCeilUp = 1;
 constexpr uint32_t kNearestUp = 0x3504F4;
 
+// The signed level of d on the grid of clipping range clip, as a multiple of 1 (times back later).
+template <bool Shift>
+__attribute__((always_inline)) inline float level(float d, float clip, int32_t lowest, uint32_t up, float bound, bool nearest) {
+    float m = std::fabs(d / clip);
+    uint32_t bits;
+    std::memcpy(&bits, &d, sizeof bits);
+    uint32_t sign = bits & 0x80000000u;
+    float magnitude;
+    if constexpr (Shift) {
+        uint32_t mb;
+        std::memcpy(&mb, &m, sizeof mb);
+        int32_t j = int32_t(mb >> 23) - 127;
+        int32_t k = j + ((mb & 0x7FFFFFu) >= up ? 1 : 0);
+        k = (mb >> 23) == 0 || k < lowest ? lowest : (k > 0 ? 0 : k);
+        uint32_t lb = uint32_t(k + 127) << 23;
+        std::memcpy(&magnitude, &lb, sizeof magnitude);
+    } else {
+        float t = m * bound;
+        float k = nearest ? std::nearbyint(t) : std::ceil(t);
+        magnitude = (k < 1.0f ? 1.0f : (k > bound ? bound : k)) / bound;
+    }
+    uint32_t lb;
+    std::memcpy(&lb, &magnitude, sizeof lb);
+    lb |= sign;
+    float q;
+    std::memcpy(&q, &lb, sizeof q);
+    return q;
+}
+
 template <bool Shift>
 __attribute__((target_clones("avx512f", "avx2", "default")))
 void levels(const float* w, int64_t n, Channel ch, float s0, float gain, const Settings& s, float* out) {
@@ -84,35 +115,43 @@ void levels(const float* w, int64_t n, Channel ch, float s0, float gain, const S
     float keep = 1.0f - s.lambda;
     float shifted = s.centered ? gain * ch.mean * s.lambda : 0.0f;
     float centre = s.centered ? ch.mean : 0.0f;
-    int32_t lowest = int32_t(s.bound);
-    uint32_t up = s.nearest ? kNearestUp : kCeilUp;
+    float bound = s.bound;
+    bool nearest = s.nearest;
+    int64_t mode = s.mode;
+    int32_t lowest = int32_t(bound);
+    uint32_t up = nearest ? kNearestUp : kCeilUp;
     for (int64_t i = 0; i < n; i++) {
-        float d = w[i] - centre;
-        float m = std::fabs(d / clip);
-        uint32_t bits;
-        std::memcpy(&bits, &d, sizeof bits);
-        uint32_t sign = bits & 0x80000000u;
-        float level;
-        if constexpr (Shift) {
-            uint32_t mb;
-            std::memcpy(&mb, &m, sizeof mb);
-            int32_t j = int32_t(mb >> 23) - 127;
-            int32_t k = j + ((mb & 0x7FFFFFu) >= up ? 1 : 0);
-            k = (mb >> 23) == 0 || k < lowest ? lowest : (k > 0 ? 0 : k);
-            uint32_t lb = uint32_t(k + 127) << 23;
-            std::memcpy(&level, &lb, sizeof level);
-        } else {
-            float t = m * s.bound;
-            float k = s.nearest ? std::nearbyint(t) : std::ceil(t);
-            level = (k < 1.0f ? 1.0f : (k > s.bound ? s.bound : k)) / s.bound;
-        }
-        uint32_t lb;
-        std::memcpy(&lb, &level, sizeof lb);
-        lb |= sign;
-        float q;
-        std::memcpy(&q, &lb, sizeof q);
-        q *= back;
-        out[i] = s.mode == 0 ? q : (s.mode == 1 ? (q - w[i] * gain) * keep : q * keep) - shifted;
+        float q = level<Shift>(w[i] - centre, clip, lowest, up, bound, nearest) * back;
+        out[i] = mode == 0 ? q : (mode == 1 ? (q - w[i] * gain) * keep : q * keep) - shifted;
+    }
+}
+
+// The activation blend written over x: x + (1-λ)(q - x) with q = 3·Q(x/3), bit for bit levels's
+// mode-1 out (μ = 0, gain = σ0 = σ = 1) plus x. Its own loop, so that it vectorises without a
+// check of whether out and w overlap.
+template <bool Shift>
+__attribute__((target_clones("avx512f", "avx2", "default")))
+void blendInPlace(float* x, int64_t n, const Settings& s) {
+    float keep = 1.0f - s.lambda;
+    float bound = s.bound;
+    bool nearest = s.nearest;
+    int32_t lowest = int32_t(bound);
+    uint32_t up = nearest ? kNearestUp : kCeilUp;
+    for (int64_t i = 0; i < n; i++) {
+        float v = x[i];
+        float q = level<Shift>(v, 3.0f, lowest, up, bound, nearest) * 3.0f;
+        x[i] = (q - v * 1.0f) * keep + v;
+    }
+}
+
+// Runs body(begin, count) over [0, n) in chunks of kChunk elements, in parallel when there are several.
+template <typename Body>
+void inChunks(int64_t n, const Body& body) {
+    int64_t chunks = (n + kChunk - 1) / kChunk;
+    #pragma omp parallel for schedule(static) if (n > 2 * kChunk)
+    for (int64_t item = 0; item < chunks; item++) {
+        int64_t begin = item * kChunk;
+        body(begin, n - begin < kChunk ? n - begin : kChunk);
     }
 }
 
@@ -173,23 +212,41 @@ void shiftLevels(StableIValue* stack, uint64_t, uint64_t) {
         out = x.layout.emptyFloat();
         const float* px = x.data();
         float* po = FloatTensor::pointer(out);
-        int64_t chunks = (x.n + kChunk - 1) / kChunk;
-        #pragma omp parallel for schedule(static) if (x.n > 2 * kChunk)
-        for (int64_t item = 0; item < chunks; item++) {
-            int64_t begin = item * kChunk;
-            int64_t count = x.n - begin < kChunk ? x.n - begin : kChunk;
+        inChunks(x.n, [&](int64_t begin, int64_t count) {
             if (s.shiftGrid) {
                 levels<true>(px + begin, count, Channel{0.0f, 1.0f}, 1.0f, 1.0f, s, po + begin);
             } else {
                 levels<false>(px + begin, count, Channel{0.0f, 1.0f}, 1.0f, 1.0f, s, po + begin);
             }
-        }
+        });
     }
     x.release();
     if (!valid) {
         throw x.valid ? badMode("shift_levels", s.mode) : std::invalid_argument("djl_quant::shift_levels needs a contiguous float32 CPU tensor");
     }
     stack[0] = reinterpret_cast<StableIValue>(out);
+}
+
+// shift_levels_(Tensor(a!) x, float lam, int shift_grid, int nearest, float bound) -> Tensor(a!)
+// In place: x becomes x + (1-λ)(q - x), bit for bit shift_levels's mode-1 out plus x.
+void shiftLevelsInPlace(StableIValue* stack, uint64_t, uint64_t) {
+    FloatTensor x(reinterpret_cast<AtenTensorHandle>(stack[0]));
+    Settings s{float(scalar<double>(stack[1])), 1, scalar<int64_t>(stack[2]) != 0, scalar<int64_t>(stack[3]) != 0,
+        float(scalar<double>(stack[4])), false};
+    if (!x.valid) {
+        x.release();
+        throw std::invalid_argument("djl_quant::shift_levels_ needs a contiguous float32 CPU tensor");
+    }
+    float* px = x.data();
+    inChunks(x.n, [&](int64_t begin, int64_t count) {
+        if (s.shiftGrid) {
+            blendInPlace<true>(px + begin, count, s);
+        } else {
+            blendInPlace<false>(px + begin, count, s);
+        }
+    });
+    // the input's handle becomes the output's: it aliases x, as the schema says
+    stack[0] = reinterpret_cast<StableIValue>(x.handle);
 }
 
 struct Registration {
@@ -201,9 +258,11 @@ struct Registration {
         aoti_torch_library_def(def, "shift_weight(Tensor w, Tensor sigma0, float lam, int mode, int shift_grid, int nearest, "
                 "float bound, int centered) -> (Tensor, Tensor)");
         aoti_torch_library_def(def, "shift_levels(Tensor x, float lam, int mode, int shift_grid, int nearest, float bound) -> Tensor");
+        aoti_torch_library_def(def, "shift_levels_(Tensor(a!) x, float lam, int shift_grid, int nearest, float bound) -> Tensor(a!)");
         aoti_torch_library_init_impl("djl_quant", "CPU", __FILE__, __LINE__, &impl);
         aoti_torch_library_impl(impl, "shift_weight", &shiftWeight);
         aoti_torch_library_impl(impl, "shift_levels", &shiftLevels);
+        aoti_torch_library_impl(impl, "shift_levels_", &shiftLevelsInPlace);
     }
 };
 

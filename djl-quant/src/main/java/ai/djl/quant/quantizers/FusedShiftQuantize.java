@@ -18,7 +18,10 @@ import ai.djl.ndarray.types.DataType;
  * </ul>
  *
  * <p>Activations ({@code djl_quant::shift_levels}), on the normalised input {@code x̂}: {@code q =
- * 3·Q(x̂/3)} and {@code y = x̂ + sg((1-λ)(q - x̂))}, or {@code y = λx̂ + sg((1-λ)q)}.
+ * 3·Q(x̂/3)} and {@code y = x̂ + sg((1-λ)(q - x̂))}, or {@code y = λx̂ + sg((1-λ)q)}. With gradient
+ * scaling {@code djl_quant::shift_levels_} writes that {@code y} over {@code x̂} in the same pass and
+ * autograd sees no operation at all: {@code x̂} already has the gradient 1, and the BatchNorm that
+ * made it saved its input, not its output. That saves a full-size tensor and an add per layer.
  *
  * <p>These are the values and gradients of the quantizer's PyTorch-operation chain ({@code dy/dW
  * = σ0/σ} or {@code λσ0/σ}, {@code dy/dx̂ = 1} or {@code λ}), which takes about twelve full-size
@@ -69,6 +72,10 @@ final class FusedShiftQuantize {
                     + "    settings: Tensor) -> Tensor:\n"
                     + "    lam = float(settings[0])\n"
                     + "    mode = int(settings[1])\n"
+                    // gradient scaling: the blend's value over x̂ itself, whose gradient is already 1
+                    + "    if torch.eq(mode, 1) and torch.is_contiguous(x):\n"
+                    + "      _ = ops.djl_quant.shift_levels_(torch.detach(x), lam, int(settings[2]), int(settings[3]), float(settings[4]))\n"
+                    + "      return x\n"
                     + "    out = ops.djl_quant.shift_levels(torch.contiguous(torch.detach(x)), lam, mode, int(settings[2]),"
                     + " int(settings[3]), float(settings[4]))\n"
                     + "    if torch.eq(mode, 0):\n"
@@ -104,9 +111,10 @@ final class FusedShiftQuantize {
 
     /**
      * Applies the fused activation path to the normalised input, or returns null when the native
-     * operator is unavailable here.
+     * operator is unavailable here. With gradient scaling the result is {@code xhat} itself,
+     * overwritten.
      *
-     * @param xhat the normalised input {@code x̂}
+     * @param xhat the normalised input {@code x̂}: a fresh tensor that no backward function saved
      * @param lambda λ
      * @param mode {@link #SCALED}, {@link #LAMBDA} or {@link #HARD}
      * @param shiftGrid the shift grid (true) or the uniform grid

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.quant.quantizers.ShiftQuantizer.Grid;
 import ai.djl.quant.quantizers.ShiftQuantizer.Rounding;
+import ai.djl.training.GradientCollector;
 import org.testng.Assert;
 import org.testng.annotations.Test;
 
@@ -84,6 +85,39 @@ public class FusedShiftQuantizeTest {
                         float level = levels[i] / 3f;
                         Assert.assertEquals(Math.copySign(1f, level), Math.copySign(1f, w[i]), "sign of element " + i);
                         Assert.assertEquals(Math.abs(level), expectedLevel(m, nearest, -7), rounding + ": m = " + m + " (element " + i + ")");
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    public void gradientScalingWritesTheBlendOverTheNormalisedInput() {
+        Assert.assertTrue(NativeKernels.isLoaded());
+        try (NDManager manager = NDManager.newBaseManager()) {
+            manager.getEngine().setRandomSeed(11);
+            NDArray x = manager.randomNormal(0, 1.5f, new Shape(4, 3, 5, 5), DataType.FLOAT32);
+            for (Grid grid : Grid.values()) {
+                for (boolean nearest : new boolean[] {true, false}) {
+                    float bound = grid == Grid.SHIFT ? -3 : 7;
+                    String what = grid + (nearest ? " nearest" : " ceiling");
+                    NDArray levels = FusedShiftQuantize.activations(x.duplicate(), 0f, FusedShiftQuantize.HARD, grid == Grid.SHIFT, nearest,
+                            bound);
+                    Assert.assertNotNull(levels, what);
+                    // λx̂ + (1-λ)q as x̂ + (1-λ)(q - x̂), the PyTorch chain's order of operations
+                    NDArray expected = levels.sub(x).mul(1f - 0.3f).add(x);
+                    try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
+                        NDArray xhat = x.duplicate();
+                        xhat.setRequiresGradient(true);
+                        NDArray fresh = xhat.mul(1f); // a graph tensor that no backward function saved, as BatchNorm's output
+                        NDArray y = FusedShiftQuantize.activations(fresh, 0.3f, FusedShiftQuantize.SCALED, grid == Grid.SHIFT, nearest,
+                                bound);
+                        Assert.assertEquals(fresh.toFloatArray(), y.toFloatArray(), what + ": the input is overwritten with the output");
+                        Assert.assertEquals(y.toFloatArray(), expected.toFloatArray(), what + ": λx̂ + (1-λ)q, bit for bit");
+                        Assert.assertNotEquals(y.toFloatArray(), x.toFloatArray(), what + ": the levels moved the values");
+                        collector.backward(y.mul(manager.arange(1f, 301f).reshape(x.getShape())));
+                        Assert.assertEquals(xhat.getGradient().toFloatArray(), manager.arange(1f, 301f).toFloatArray(),
+                                what + ": dy/dx̂ = 1");
                     }
                 }
             }

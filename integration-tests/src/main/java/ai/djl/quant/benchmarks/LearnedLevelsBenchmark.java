@@ -34,8 +34,9 @@ import java.util.function.Supplier;
  * CostReport}, written as JSON next to the results) and draws the {@link Charts#fineTuning charts}.
  *
  * <p>Arguments: {@code [arch=resnet18|mobilenetv2] [baseEpochs=4] [epochs=2]
- * [baseDir=runs/base/<arch>|zoo] [workDir=runs/learned-<arch>]} ({@code zoo}: the zoo's shipped fp32
- * model as the base, with baseEpochs 12).
+ * [baseDir=runs/base/<arch>|zoo] [workDir=runs/learned-<arch>] [rows=all]} ({@code zoo}: the zoo's
+ * shipped fp32 model as the base, with baseEpochs 12; rows as 0-based indexes of the table,
+ * comma-separated, fp32 always included: {@code 0,2} is fp32 and learned W4A4 alone).
  */
 public final class LearnedLevelsBenchmark {
 
@@ -59,7 +60,7 @@ public final class LearnedLevelsBenchmark {
                 "| model | epochs | top-1 % | vs fp32 | model bytes | shift-adds / image | wall s |\n|---|---|---|---|---|---|---|\n");
         List<Charts.Run> runs = new ArrayList<>();
         double fp32 = Double.NaN;
-        for (int i = 0; i < names.length; i++) {
+        for (int i : BenchmarkSupport.rows(args, 5, names.length)) {
             int variant = i;
             Path result = work.resolve("result-" + i + "-e" + epochs + ".txt");
             String[] f = BenchmarkSupport.cached(result,

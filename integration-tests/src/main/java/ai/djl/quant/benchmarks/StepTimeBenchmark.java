@@ -2,9 +2,12 @@ package ai.djl.quant.benchmarks;
 
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import ai.djl.nn.norm.BatchNorm;
 import ai.djl.quant.Quantization;
 import ai.djl.quant.QuantizationConfig;
 import ai.djl.quant.nn.QuantizedNetwork;
@@ -22,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Training-step time of a wrapped ResNet18 (3×3 stride-2 stem, 28×28 input) divided by the fp32
@@ -32,7 +36,9 @@ import java.util.Map;
  * <p>Besides LSQ and the shift quantizer it times a floor: a learned scale and nothing else
  * ({@code y = s·x}, {@link ScaleOnly}), what any learned-step fake quantizer costs at least; the
  * gap between the floor and LSQ is the price of rounding, clipping and their masks as PyTorch
- * operations. The rows "…, no native op" are the same models without the project's native
+ * operations. The second floor is the shift quantizer's own: its weights, and on the
+ * activations the affine-free BatchNorm the method inserts and nothing else ({@link NormOnly}),
+ * what shift W+A costs at least. The rows "…, no native op" are the same models without the project's native
  * operators ({@code -Ddjl.quant.native=false}, the PyTorch-operation chains): what they save.
  *
  * <p>Arguments: {@code [batch=64] [stemStride=2] [rounds=8] [stepsPerRound=4] [rows=all]}, rows
@@ -55,7 +61,7 @@ public final class StepTimeBenchmark {
         ResNet18.Builder net = ResNet18.builder().optStemStride(stemStride);
         String[] names = {"fp32", "LSQ W4A4", "LSQ W4A4, no native op", "LSQ W4 only", "shift s=2 W+A", "shift s=2 W only",
             "floor: y = s·x, W+A", "floor: y = s·x, W only", "shift s=2 W only, no native op",
-            "shift s=2 W+A, no native op"};
+            "shift s=2 W+A, no native op", "floor: shift s=2 W, A = BN(x)"};
         QuantizerSpec[][] specs = {
             null,
             {LsqQuantizer.spec(4), LsqQuantizer.spec(4)},
@@ -67,6 +73,7 @@ public final class StepTimeBenchmark {
             {ScaleOnly.spec(), null},
             {ShiftQuantizer.shiftSpec(2), null},
             {ShiftQuantizer.shiftSpec(2), ShiftQuantizer.shiftSpec(2)},
+            {ShiftQuantizer.shiftSpec(2), NormOnly.spec()},
         };
         List<Model> models = new ArrayList<>();
         try (StepTimer timer = new StepTimer(input, 10)) {
@@ -97,32 +104,28 @@ public final class StepTimeBenchmark {
     }
 
     /**
-     * The least a learned-scale fake quantizer costs: {@code y = s·x} with a learned per-channel
-     * (weights) or per-tensor (activations) scale and no rounding, so one multiply forward and two
-     * backward ({@code dL/dx = s·g}, {@code dL/ds = Σ x·g}). LSQ adds rounding, clipping and the
-     * masks to this, so its step time is bounded below by this one's.
+     * A quantizer that keeps one part of a real one's cost and drops the rounding: a lower bound on
+     * that quantizer's step time. The same value in training and in hard mode; nothing to calibrate.
      */
-    static final class ScaleOnly extends Quantizer {
+    abstract static class Floor extends Quantizer {
 
-        private final Parameter scale;
+        private final String name;
 
-        ScaleOnly(Builder builder) {
+        Floor(Builder builder) {
             super(builder);
-            scale = addScaleParameter("scale", true);
+            name = builder.name;
         }
 
-        static QuantizerSpec spec() {
-            return QuantizerSpec.of("scale-only", 8, (role, bits) -> new Builder().setBits(bits).optRole(role).build());
+        static QuantizerSpec spec(String name, boolean signedActivations, Function<Builder, Floor> make) {
+            return QuantizerSpec.of(name, 8, (role, bits) -> {
+                Builder builder = new Builder(name, make).setBits(bits).optRole(role);
+                return (signedActivations ? builder.optSigned(true) : builder).build();
+            });
         }
 
         @Override
         protected void calibrate(NDArray x) {
-            // the scale starts at 1
-        }
-
-        @Override
-        protected NDArray quantizeDifferentiable(ParameterStore parameterStore, NDArray x, boolean training) {
-            return x.mul(parameterStore.getValue(scale, x.getDevice(), training));
+            // nothing data-dependent to start from
         }
 
         @Override
@@ -137,10 +140,18 @@ public final class StepTimeBenchmark {
 
         @Override
         protected String methodName() {
-            return "scale-only";
+            return name;
         }
 
         static final class Builder extends BaseBuilder<Builder> {
+
+            private final String name;
+            private final Function<Builder, Floor> make;
+
+            Builder(String name, Function<Builder, Floor> make) {
+                this.name = name;
+                this.make = make;
+            }
 
             @Override
             protected Builder self() {
@@ -148,9 +159,63 @@ public final class StepTimeBenchmark {
             }
 
             @Override
-            public ScaleOnly build() {
-                return new ScaleOnly(this);
+            public Floor build() {
+                return make.apply(this);
             }
+        }
+    }
+
+    /**
+     * The least a learned-scale fake quantizer costs: {@code y = s·x} with a learned per-channel
+     * (weights) or per-tensor (activations) scale and no rounding, so one multiply forward and two
+     * backward ({@code dL/dx = s·g}, {@code dL/ds = Σ x·g}). LSQ adds rounding, clipping and the
+     * masks to this, so its step time is bounded below by this one's. The scale starts at 1.
+     */
+    static final class ScaleOnly extends Floor {
+
+        private final Parameter scale;
+
+        ScaleOnly(Builder builder) {
+            super(builder);
+            scale = addScaleParameter("scale", true);
+        }
+
+        static QuantizerSpec spec() {
+            return Floor.spec("scale-only", false, ScaleOnly::new);
+        }
+
+        @Override
+        protected NDArray quantizeDifferentiable(ParameterStore parameterStore, NDArray x, boolean training) {
+            return x.mul(parameterStore.getValue(scale, x.getDevice(), training));
+        }
+    }
+
+    /**
+     * The shift quantizer's activation path without its rounding: {@code y = BN(x)}, the
+     * affine-free BatchNorm (batch statistics in training) that {@link ShiftQuantizer} puts before
+     * its levels, so one normalisation forward and its backward.
+     */
+    static final class NormOnly extends Floor {
+
+        private final BatchNorm norm;
+
+        NormOnly(Builder builder) {
+            super(builder);
+            norm = addChildBlock("norm", BatchNorm.builder().optCenter(false).optScale(false).build());
+        }
+
+        static QuantizerSpec spec() {
+            return Floor.spec("norm-only", true, NormOnly::new);
+        }
+
+        @Override
+        protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+            norm.initialize(manager, dataType, inputShapes);
+        }
+
+        @Override
+        protected NDArray quantizeDifferentiable(ParameterStore parameterStore, NDArray x, boolean training) {
+            return norm.forward(parameterStore, new NDList(x), training).head();
         }
     }
 
