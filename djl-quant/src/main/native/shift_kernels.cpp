@@ -78,7 +78,7 @@ Channel moments(const float* w, int64_t n, bool centered) {
 constexpr uint32_t kCeilUp = 1;
 constexpr uint32_t kNearestUp = 0x3504F4;
 
-// The signed level of d on the grid of clipping range clip, as a multiple of 1 (times back later).
+// The signed level of d on the grid whose clipping range is clip, in [-1, 1]: callers scale it back.
 template <bool Shift>
 __attribute__((always_inline)) inline float level(float d, float clip, int32_t lowest, uint32_t up, float bound, bool nearest) {
     float m = std::fabs(d / clip);
