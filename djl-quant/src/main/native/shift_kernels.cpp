@@ -140,7 +140,7 @@ void blendInPlace(float* x, int64_t n, const Settings& s) {
     for (int64_t i = 0; i < n; i++) {
         float v = x[i];
         float q = level<Shift>(v, 3.0f, lowest, up, bound, nearest) * 3.0f;
-        x[i] = (q - v * 1.0f) * keep + v;
+        x[i] = (q - v) * keep + v;
     }
 }
 
