@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import ai.djl.quant.nn.ParameterValues;
 import ai.djl.quant.nn.QuantizedLayer;
 import ai.djl.quant.nn.QuantizedNetwork;
 import ai.djl.quant.quantizers.Codebook;
@@ -222,7 +223,7 @@ public final class PackedModel {
                     throw new MalformedModelException(source + ": parameter " + name
                             + " is quantized in the file but float in the model; wrap the model as it was when packed.");
                 }
-                p.getArray().set(values);
+                ParameterValues.overwrite(p, values);
                 QuantizedLayer layer = quantized.get(p);
                 if (layer != null) {
                     layer.setPrequantizedWeights(kind == PACKED);

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import ai.djl.quant.nn.ParameterValues;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
 import java.util.ArrayList;
@@ -98,7 +99,7 @@ public class LearnedLevelsQuantizer extends Quantizer {
             }
             System.arraycopy(LloydMax.levels(sample, tableSize(), 50), 0, init, r * tableSize(), tableSize());
         }
-        levels.getArray().set(init);
+        ParameterValues.overwrite(levels, init);
     }
 
     /** The full, sorted table of levels (rows × 2^b), differentiable with respect to the parameter. */
@@ -182,7 +183,7 @@ public class LearnedLevelsQuantizer extends Quantizer {
         for (int r = 0; r < rows; r++) {
             System.arraycopy(full, r * k + (k - stored), values, r * stored, stored);
         }
-        levels.getArray().set(values);
+        ParameterValues.overwrite(levels, values);
     }
 
     /**

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
+import ai.djl.quant.nn.ParameterValues;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.util.Pair;
@@ -566,7 +567,7 @@ public abstract class Quantizer extends AbstractBlock {
             }
             values[i] = t;
         }
-        parameter.getArray().set(values);
+        ParameterValues.overwrite(parameter, values);
     }
 
     /**
@@ -636,8 +637,7 @@ public abstract class Quantizer extends AbstractBlock {
      * @param values the new values, broadcastable to the parameter's shape
      */
     protected static void assign(Parameter parameter, NDArray values) {
-        NDArray array = parameter.getArray();
-        array.set(values.broadcast(array.getShape()).toType(array.getDataType(), false).toFloatArray());
+        ParameterValues.overwrite(parameter, values);
     }
 
     @Override

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.quant.LayerRule;
 import ai.djl.quant.LayerSelector;
+import ai.djl.quant.nn.ParameterValues;
 import ai.djl.nn.Block;
 import ai.djl.nn.LambdaBlock;
 import ai.djl.nn.ParallelBlock;
@@ -13,6 +14,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.norm.BatchNorm;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -53,7 +55,9 @@ public final class CenterNet {
         for (var pair : net.getParameters()) {
             if (pair.getKey().contains(HEATMAP) && pair.getKey().endsWith("bias")) {
                 Parameter p = pair.getValue();
-                p.getArray().set(p.getArray().onesLike().mul(HEATMAP_PRIOR).toFloatArray());
+                float[] prior = new float[Math.toIntExact(p.getArray().size())];
+                Arrays.fill(prior, HEATMAP_PRIOR);
+                ParameterValues.overwrite(p, prior);
             }
         }
     }
