@@ -31,9 +31,8 @@ public final class ParameterValues {
             throw new IllegalArgumentException("Parameter " + parameter.getName() + " has " + array.size()
                     + " elements (shape " + array.getShape() + "), got " + values.length + " values.");
         }
-        try (NDArray source = array.getManager().create(values, array.getShape());
-                NDArray view = array.stopGradient()) {
-            view.set(new NDIndex("..."), source);
+        try (NDArray source = array.getManager().create(values, array.getShape())) {
+            copyInto(array, source);
         }
     }
 
@@ -46,8 +45,14 @@ public final class ParameterValues {
     public static void overwrite(Parameter parameter, NDArray values) {
         NDArray array = parameter.getArray();
         try (NDArray broadcast = values.broadcast(array.getShape());
-                NDArray source = broadcast.toType(array.getDataType(), true);
-                NDArray view = array.stopGradient()) {
+                NDArray source = broadcast.toType(array.getDataType(), true)) {
+            copyInto(array, source);
+        }
+    }
+
+    /** Copies {@code source} (the array's shape and type) into the array's storage. */
+    private static void copyInto(NDArray array, NDArray source) {
+        try (NDArray view = array.stopGradient()) {
             view.set(new NDIndex("..."), source);
         }
     }

@@ -3,6 +3,7 @@ package ai.djl.quant.quantizers;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
+import ai.djl.quant.nn.ParameterValues;
 import ai.djl.training.ParameterStore;
 import java.util.List;
 import java.util.Optional;
@@ -168,7 +169,7 @@ public abstract class LearnedStepQuantizer extends Quantizer {
     protected void calibrate(NDArray x) {
         NDArray meanAbs = perScale(x, t -> t.abs().mean(new int[] {1}, true));
         NDArray init = meanAbs.mul(2.0 / Math.sqrt(qp())).maximum(1e-8f);
-        assign(step, init);
+        ParameterValues.overwrite(step, init);
     }
 
     @Override

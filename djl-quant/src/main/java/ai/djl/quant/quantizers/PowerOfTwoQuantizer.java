@@ -3,6 +3,7 @@ package ai.djl.quant.quantizers;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.nn.Parameter;
+import ai.djl.quant.nn.ParameterValues;
 import ai.djl.training.ParameterStore;
 import java.util.List;
 
@@ -85,7 +86,7 @@ public class PowerOfTwoQuantizer extends Quantizer {
     @Override
     protected void calibrate(NDArray x) {
         NDArray maxAbs = perScale(x, t -> t.abs().max(new int[] {1}, true)).maximum(1e-8f);
-        assign(scale, maxAbs);
+        ParameterValues.overwrite(scale, maxAbs);
     }
 
     @Override

@@ -630,16 +630,6 @@ public abstract class Quantizer extends AbstractBlock {
         return perChannel ? size / x.getShape().get(0) : size;
     }
 
-    /**
-     * Overwrites a parameter's values in place, keeping its identity in optimizers and stores.
-     *
-     * @param parameter the parameter
-     * @param values the new values, broadcastable to the parameter's shape
-     */
-    protected static void assign(Parameter parameter, NDArray values) {
-        ParameterValues.overwrite(parameter, values);
-    }
-
     @Override
     protected NDList forwardInternal(
             ParameterStore parameterStore,

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import ai.djl.quant.nn.ParameterValues;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.training.ParameterStore;
 import java.util.ArrayList;
@@ -361,7 +362,7 @@ public class ShiftQuantizer extends Quantizer {
     @Override
     protected void calibrate(NDArray x) {
         if (sigma0 != null) {
-            assign(sigma0, channelMoments(x)[1]);
+            ParameterValues.overwrite(sigma0, channelMoments(x)[1]);
         }
     }
 
