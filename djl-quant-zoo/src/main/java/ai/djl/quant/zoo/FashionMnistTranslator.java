@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.quant.data.FashionMnistDataset;
+import ai.djl.quant.nn.GraphConstants;
 import ai.djl.translate.Batchifier;
 import ai.djl.translate.Translator;
 import ai.djl.translate.TranslatorContext;
@@ -39,7 +40,8 @@ public class FashionMnistTranslator implements Translator<Image, Classifications
         if (pixels.getShape().get(0) != side || pixels.getShape().get(1) != side) {
             pixels = NDImageUtils.resize(pixels, side, side);
         }
-        NDArray x = pixels.toType(DataType.FLOAT32, false).div(255f).sub(FashionMnistDataset.MEAN).div(FashionMnistDataset.STD);
+        NDArray scaled = GraphConstants.div(pixels.toType(DataType.FLOAT32, false), 255);
+        NDArray x = GraphConstants.div(scaled.sub(FashionMnistDataset.MEAN), FashionMnistDataset.STD);
         return x.transpose(2, 0, 1);
     }
 

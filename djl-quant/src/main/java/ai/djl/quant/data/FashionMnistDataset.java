@@ -6,12 +6,13 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.quant.nn.GraphConstants;
 import ai.djl.training.dataset.ArrayDataset;
 import ai.djl.training.dataset.Batch;
-import ai.djl.translate.Batchifier;
 import ai.djl.training.dataset.RandomAccessDataset;
 import ai.djl.training.dataset.Record;
 import ai.djl.training.dataset.Sampler;
+import ai.djl.translate.Batchifier;
 import ai.djl.util.Progress;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
@@ -208,7 +209,7 @@ public final class FashionMnistDataset extends RandomAccessDataset {
             djl.prepare(progress);
             NDArray data = arrayField(djl, "data");
             NDArray label = arrayField(djl, "labels");
-            images = data.div(255f).toFloatArray();
+            images = GraphConstants.div(data, 255).toFloatArray();
             float[] l = label.toFloatArray();
             labels = new int[l.length];
             for (int i = 0; i < l.length; i++) {

@@ -14,6 +14,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.quant.export.LoweringTarget.BatchNormValues;
 import ai.djl.quant.export.LoweringTarget.ConvGeometry;
+import ai.djl.quant.nn.GraphConstants;
 import ai.djl.quant.nn.ParallelJoin;
 import ai.djl.quant.nn.QuantizedLayer;
 import ai.djl.quant.nn.QuantizedNetwork;
@@ -156,7 +157,7 @@ public final class ModelLowering<T> {
         if (y.allClose(probe, 0, 0, false)) {
             return "identity";
         }
-        if (y.allClose(probe.maximum(0f), 0, 0, false)) {
+        if (y.allClose(GraphConstants.maximum(probe, 0), 0, 0, false)) {
             return "ReLU";
         }
         if (y.allClose(probe.clip(0f, 6f), 0, 0, false)) {

@@ -66,7 +66,7 @@ public enum ParallelJoin {
         if (y.getShape().equals(sum.getShape()) && y.allClose(sum, 1e-5, 1e-6, false)) {
             return SUM;
         }
-        if (y.getShape().equals(sum.getShape()) && y.allClose(sum.maximum(0f), 1e-5, 1e-6, false)) {
+        if (y.getShape().equals(sum.getShape()) && y.allClose(GraphConstants.maximum(sum, 0), 1e-5, 1e-6, false)) {
             return SUM_RELU;
         }
         NDArray concat = NDArrays.concat(parts, 1);

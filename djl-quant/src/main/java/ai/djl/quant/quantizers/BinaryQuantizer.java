@@ -1,6 +1,7 @@
 package ai.djl.quant.quantizers;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.quant.nn.GraphConstants;
 import ai.djl.training.ParameterStore;
 
 /**
@@ -48,7 +49,7 @@ public class BinaryQuantizer extends Quantizer {
      * @return {@code alpha·sign(w)}, with {@code sign(0) = +1}
      */
     public static NDArray binarize(NDArray w, NDArray alpha) {
-        NDArray sign = w.gte(0).toType(w.getDataType(), false).mul(2).sub(1);
+        NDArray sign = GraphConstants.mul(w.gte(0).toType(w.getDataType(), false), 2).sub(1);
         return sign.mul(alpha);
     }
 

@@ -2,6 +2,7 @@ package ai.djl.quant.quantizers;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Parameter;
+import ai.djl.quant.nn.GraphConstants;
 import ai.djl.quant.nn.ParameterValues;
 import ai.djl.training.ParameterStore;
 import java.util.Optional;
@@ -160,7 +161,7 @@ public class ChannelBalancedQuantizer extends Quantizer {
                 ParameterValues.overwrite(clip, new float[] {current + weight * (found - current)});
             }
         }
-        NDArray step = ps.getValue(clip, x.getDevice(), false).stopGradient().div(qp());
+        NDArray step = GraphConstants.div(ps.getValue(clip, x.getDevice(), false).stopGradient(), qp());
         // the clip is searched, not learned: the step's gradient is dropped, and the fused kernel
         // spares the large activations of e.g. MobileNetV2's expansions an element-wise chain
         return LearnedStepQuantizer.fakeQuantize(x, step, levels, false, 1.0);
@@ -168,13 +169,13 @@ public class ChannelBalancedQuantizer extends Quantizer {
 
     @Override
     protected NDArray quantizeHard(ParameterStore ps, NDArray x) {
-        NDArray step = ps.getValue(clip, x.getDevice(), false).stopGradient().div(qp());
+        NDArray step = GraphConstants.div(ps.getValue(clip, x.getDevice(), false).stopGradient(), qp());
         return levels.round(x.div(step).clip(qn(), qp())).muli(step);
     }
 
     @Override
     public Optional<IntegerGrid> integerGrid(ParameterStore ps) {
-        NDArray step = ps.getValue(clip, clip.getArray().getDevice(), false).div(qp());
+        NDArray step = GraphConstants.div(ps.getValue(clip, clip.getArray().getDevice(), false), qp());
         return step.size() == 1 ? Optional.of(new IntegerGrid(step.toFloatArray()[0], levels)) : Optional.empty();
     }
 

@@ -1,11 +1,11 @@
 package ai.djl.quant.quantizers;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import ai.djl.quant.nn.GraphConstants;
 import ai.djl.quant.nn.ParameterValues;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
@@ -115,7 +115,7 @@ public class LearnedLevelsQuantizer extends Quantizer {
         if (powerOfTwo) {
             NDArray d = t.stopGradient();
             // sign(L)·2^round(log2|L|), unbounded exponent (a zero level stays zero)
-            NDArray snapped = NDArrays.pow(2f, d.abs().log2().round()).muli(d.sign());
+            NDArray snapped = GraphConstants.pow(2, d.abs().log2().round()).muli(d.sign());
             t = StraightThrough.ste(t, snapped);
         }
         return t.sort(1);
@@ -124,7 +124,7 @@ public class LearnedLevelsQuantizer extends Quantizer {
     /** Index of the nearest level per weight: the number of midpoints below it. */
     private static NDArray nearest(NDArray rows, NDArray sortedTable) {
         long k = sortedTable.getShape().get(1);
-        NDArray mids = sortedTable.get(":, 1:").add(sortedTable.get(":, :-1")).muli(0.5);
+        NDArray mids = GraphConstants.muli(sortedTable.get(":, 1:").add(sortedTable.get(":, :-1")), 0.5);
         NDArray count = rows.zerosLike();
         for (long j = 0; j < k - 1; j++) {
             count.addi(rows.gt(mids.get(":, " + j + ":" + (j + 1))).toType(rows.getDataType(), false));

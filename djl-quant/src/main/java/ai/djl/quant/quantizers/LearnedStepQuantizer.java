@@ -2,7 +2,9 @@ package ai.djl.quant.quantizers;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import ai.djl.quant.nn.GraphConstants;
 import ai.djl.quant.nn.ParameterValues;
 import ai.djl.training.ParameterStore;
 import java.util.List;
@@ -55,8 +57,8 @@ public abstract class LearnedStepQuantizer extends Quantizer {
     public static NDArray lsq(NDArray x, NDArray step, LevelSet levels, double gradScale) {
         NDArray s = StraightThrough.gradScale(step, gradScale);
         // dQ/dx = 1 inside (ends included), 0 outside; dQ/ds = min or max outside
-        NDArray low = s.mul(levels.min());
-        NDArray high = s.mul(levels.max());
+        NDArray low = GraphConstants.mul(s, levels.min());
+        NDArray high = GraphConstants.mul(s, levels.max());
         DataType type = x.getDataType();
         NDArray below = x.lt(low).toType(type, false);
         NDArray above = x.gt(high).toType(type, false);
@@ -85,7 +87,7 @@ public abstract class LearnedStepQuantizer extends Quantizer {
             table[m - min] = NHotLevels.nafWeight(m);
         }
         NDArray index = codes.sub(min).toType(DataType.INT64, false);
-        return w.getManager().create(table).take(w.getManager(), index);
+        return GraphConstants.of(w.getManager(), table, new Shape(table.length)).take(w.getManager(), index);
     }
 
     @Override
@@ -168,7 +170,7 @@ public abstract class LearnedStepQuantizer extends Quantizer {
     @Override
     protected void calibrate(NDArray x) {
         NDArray meanAbs = perScale(x, t -> t.abs().mean(new int[] {1}, true));
-        NDArray init = meanAbs.mul(2.0 / Math.sqrt(qp())).maximum(1e-8f);
+        NDArray init = GraphConstants.maximum(GraphConstants.mul(meanAbs, 2.0 / Math.sqrt(qp())), 1e-8);
         ParameterValues.overwrite(step, init);
     }
 

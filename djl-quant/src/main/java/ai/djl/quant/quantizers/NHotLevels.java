@@ -2,6 +2,8 @@ package ai.djl.quant.quantizers;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.quant.nn.GraphConstants;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -117,8 +119,8 @@ public final class NHotLevels implements LevelSet {
 
     @Override
     public NDArray round(NDArray v) {
-        NDArray index = v.sub(min()).muli(2).floor().toType(DataType.INT64, false);
-        NDArray lookup = v.getManager().create(table);
+        NDArray index = GraphConstants.muli(v.sub(min()), 2).floor().toType(DataType.INT64, false);
+        NDArray lookup = GraphConstants.of(v.getManager(), table, new Shape(table.length));
         return lookup.take(v.getManager(), index);
     }
 

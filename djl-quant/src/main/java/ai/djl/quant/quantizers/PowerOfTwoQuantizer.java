@@ -3,6 +3,7 @@ package ai.djl.quant.quantizers;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.nn.Parameter;
+import ai.djl.quant.nn.GraphConstants;
 import ai.djl.quant.nn.ParameterValues;
 import ai.djl.training.ParameterStore;
 import java.util.List;
@@ -62,10 +63,10 @@ public class PowerOfTwoQuantizer extends Quantizer {
     public static NDArray roundToPowerOfTwo(NDArray xhat, int minExponent) {
         NDArray magnitude = xhat.abs();
         // log2(0) is -inf: the max keeps it finite, and the mask below sends it to zero anyway
-        NDArray exponent = magnitude.maximum(1e-30f).log2().round();
+        NDArray exponent = GraphConstants.maximum(magnitude, 1e-30).log2().round();
         NDArray keep = exponent.gte(minExponent);
         NDArray power = exponent.clip(minExponent, 0).toType(xhat.getDataType(), false);
-        NDArray levels = NDArrays.pow(2f, power).mul(xhat.sign());
+        NDArray levels = GraphConstants.pow(2, power).mul(xhat.sign());
         return NDArrays.where(keep, levels, levels.zerosLike());
     }
 
@@ -85,7 +86,7 @@ public class PowerOfTwoQuantizer extends Quantizer {
 
     @Override
     protected void calibrate(NDArray x) {
-        NDArray maxAbs = perScale(x, t -> t.abs().max(new int[] {1}, true)).maximum(1e-8f);
+        NDArray maxAbs = GraphConstants.maximum(perScale(x, t -> t.abs().max(new int[] {1}, true)), 1e-8);
         ParameterValues.overwrite(scale, maxAbs);
     }
 

@@ -7,8 +7,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import ai.djl.quant.nn.ParameterValues;
 import ai.djl.nn.norm.BatchNorm;
+import ai.djl.quant.nn.GraphConstants;
+import ai.djl.quant.nn.ParameterValues;
 import ai.djl.training.ParameterStore;
 import java.util.ArrayList;
 import java.util.List;
@@ -194,8 +195,7 @@ public class ShiftQuantizer extends Quantizer {
      * Rounds {@code scale·x} to the shift grid, without gradient.
      */
     static NDArray shiftLevels(NDArray x, float scale, int shiftBits, Rounding rounding) {
-        NDManager manager = x.getManager();
-        return scaledLevels(x, manager.create(scale), false, manager.create(1f), Grid.SHIFT, shiftBits + 1, rounding);
+        return scaledLevels(x, GraphConstants.scalar(x, scale), false, GraphConstants.scalar(x, 1), Grid.SHIFT, shiftBits + 1, rounding);
     }
 
     /**
@@ -211,8 +211,7 @@ public class ShiftQuantizer extends Quantizer {
     }
 
     static NDArray uniformLevels(NDArray x, float scale, int bits, Rounding rounding) {
-        NDManager manager = x.getManager();
-        return scaledLevels(x, manager.create(scale), false, manager.create(1f), Grid.UNIFORM, bits, rounding);
+        return scaledLevels(x, GraphConstants.scalar(x, scale), false, GraphConstants.scalar(x, 1), Grid.UNIFORM, bits, rounding);
     }
 
     /**
@@ -245,11 +244,11 @@ public class ShiftQuantizer extends Quantizer {
             // log2(0) = -inf survives ceil/round and is clipped to the smallest exponent
             NDArray log = m.log2();
             NDArray e = rounding == Rounding.CEIL ? log.ceil() : log.round();
-            levels = NDArrays.pow(2f, e.clip(bound, 0));
+            levels = GraphConstants.pow(2, e.clip(bound, 0));
         } else {
-            m.muli(bound);
+            GraphConstants.muli(m, bound);
             NDArray k = rounding == Rounding.CEIL ? m.ceil() : m.round();
-            levels = k.clip(1, bound).divi(bound);
+            levels = GraphConstants.divi(k.clip(1, bound), bound);
         }
         return withSignOf(x, levels).muli(b);
     }
@@ -265,9 +264,9 @@ public class ShiftQuantizer extends Quantizer {
      */
     public static NDArray blend(NDArray x, NDArray q, float lambda, boolean gradientScaling) {
         if (gradientScaling) {
-            return x.add(q.sub(x).mul(1 - lambda).stopGradient());
+            return x.add(GraphConstants.mul(q.sub(x), 1 - lambda).stopGradient());
         }
-        return x.mul(lambda).add(q.mul(1 - lambda).stopGradient());
+        return GraphConstants.mul(x, lambda).add(GraphConstants.mul(q, 1 - lambda).stopGradient());
     }
 
     /**
@@ -320,7 +319,7 @@ public class ShiftQuantizer extends Quantizer {
      * {@code +}, {@code -0} gives {@code -}; {@code x^-1} tells the two zeros apart).
      */
     private static NDArray withSignOf(NDArray x, NDArray magnitude) {
-        return NDArrays.where(x.pow(-1f).gte(0), magnitude, magnitude.neg());
+        return NDArrays.where(GraphConstants.pow(x, -1).gte(0), magnitude, magnitude.neg());
     }
 
     /**
@@ -334,8 +333,7 @@ public class ShiftQuantizer extends Quantizer {
     }
 
     private NDArray levels(NDArray x, float scale) {
-        NDManager manager = x.getManager();
-        return scaledLevels(x, manager.create(scale), false, manager.create(1f), grid, bits, rounding);
+        return scaledLevels(x, GraphConstants.scalar(x, scale), false, GraphConstants.scalar(x, 1), grid, bits, rounding);
     }
 
     /**
@@ -372,14 +370,14 @@ public class ShiftQuantizer extends Quantizer {
      */
     private NDArray[] channelMoments(NDArray w) {
         if (!centered) {
-            NDArray rms = perScale(w, rows -> rows.square().mean(new int[] {1}, true)).maximum(1e-24f).sqrt();
+            NDArray rms = GraphConstants.maximum(perScale(w, rows -> rows.square().mean(new int[] {1}, true)), 1e-24).sqrt();
             return new NDArray[] {null, rms};
         }
         long n = elementsPerScale(w);
         NDArray mean = perScale(w, rows -> rows.mean(new int[] {1}, true));
         NDArray meanSquare = perScale(w, rows -> rows.square().mean(new int[] {1}, true));
-        NDArray variance = meanSquare.sub(mean.square()).muli((double) n / Math.max(1, n - 1));
-        return new NDArray[] {mean, variance.maximum(1e-24f).sqrt()};
+        NDArray variance = GraphConstants.muli(meanSquare.sub(mean.square()), (double) n / Math.max(1, n - 1));
+        return new NDArray[] {mean, GraphConstants.maximum(variance, 1e-24).sqrt()};
     }
 
     @Override
@@ -415,8 +413,7 @@ public class ShiftQuantizer extends Quantizer {
                 }
             }
             NDArray xd = xhat.stopGradient();
-            NDManager manager = x.getManager();
-            NDArray q = scaledLevels(xd, manager.create(1f / CLIP_SIGMAS), false, manager.create(CLIP_SIGMAS), grid, bits, rounding);
+            NDArray q = scaledLevels(xd, GraphConstants.scalar(xd, 1.0 / CLIP_SIGMAS), false, GraphConstants.scalar(xd, CLIP_SIGMAS), grid, bits, rounding);
             return hard ? q : combine(xhat, xd, q, null);
         }
         // weights: g = (σ0/σ)·W, f = (σ0/σ)·(W - μ) = g - (σ0/σ)·μ, q = 3σ0·Q((W - μ)/(3σ));
@@ -433,8 +430,8 @@ public class ShiftQuantizer extends Quantizer {
         NDArray[] moments = channelMoments(w);
         NDArray mean = moments[0];
         NDArray std = moments[1];
-        NDArray clip = std.mul(CLIP_SIGMAS);
-        NDArray q = scaledLevels(mean == null ? w : w.sub(mean), clip, true, s0.mul(CLIP_SIGMAS), grid, bits, rounding);
+        NDArray clip = GraphConstants.mul(std, CLIP_SIGMAS);
+        NDArray q = scaledLevels(mean == null ? w : w.sub(mean), clip, true, GraphConstants.mul(s0, CLIP_SIGMAS), grid, bits, rounding);
         if (hard) {
             return q;
         }
@@ -459,18 +456,18 @@ public class ShiftQuantizer extends Quantizer {
         float lam = lambda;
         if (gradientScaling) {
             // value - g = (1-λ)(q - g) - λ·shift
-            NDArray offset = q.subi(gd).muli(1 - lam);
+            NDArray offset = GraphConstants.muli(q.subi(gd), 1 - lam);
             if (shift != null) {
-                offset.subi(shift.mul(lam));
+                offset.subi(GraphConstants.mul(shift, lam));
             }
             return g.add(offset);
         }
         // value - λg = (1-λ)q - λ·shift
-        NDArray offset = q.muli(1 - lam);
+        NDArray offset = GraphConstants.muli(q, 1 - lam);
         if (shift != null) {
-            offset.subi(shift.mul(lam));
+            offset.subi(GraphConstants.mul(shift, lam));
         }
-        return g.mul(lam).add(offset);
+        return GraphConstants.mul(g, lam).add(offset);
     }
 
     @Override
@@ -485,7 +482,7 @@ public class ShiftQuantizer extends Quantizer {
         if (sigma0 == null) {
             return super.codebook(parameterStore, w);
         }
-        NDArray s0 = parameterStore.getValue(sigma0, w.getDevice(), false).stopGradient().mul(CLIP_SIGMAS);
+        NDArray s0 = GraphConstants.mul(parameterStore.getValue(sigma0, w.getDevice(), false).stopGradient(), CLIP_SIGMAS);
         int half = 1 << (bits - 1);
         float[] levels = new float[2 * half];
         for (int k = 0; k < half; k++) {
@@ -525,7 +522,7 @@ public class ShiftQuantizer extends Quantizer {
         for (int i = 0; i < k.length; i++) {
             digits[i] = NHotLevels.nafWeight(k[i]);
         }
-        return w.getManager().create(digits, w.getShape());
+        return GraphConstants.of(w.getManager(), digits, w.getShape());
     }
 
     /** On the shift grid one signed power of two per weight, a single shift; b on the uniform grid. */

@@ -1,6 +1,7 @@
 package ai.djl.quant.quantizers;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.quant.nn.GraphConstants;
 
 /**
  * The gradient tricks every quantizer is built from, as pure {@link NDArray} functions.
@@ -33,7 +34,7 @@ public final class StraightThrough {
         if (g == 1.0) {
             return x;
         }
-        NDArray scaled = x.mul(g);
+        NDArray scaled = GraphConstants.mul(x, g);
         return scaled.add(x.sub(scaled).stopGradient());
     }
 }

@@ -2,7 +2,6 @@ package ai.djl.quant.zoo.cv;
 
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.Blocks;
 import ai.djl.nn.ParallelBlock;
@@ -10,6 +9,7 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.pooling.Pool;
+import ai.djl.quant.nn.Relu6;
 import java.util.Arrays;
 
 /**
@@ -59,11 +59,11 @@ public final class MobileNetV2 {
         int hidden = in * expansion;
         SequentialBlock body = new SequentialBlock();
         if (expansion != 1) {
-            body.add(Convolutions.conv(hidden, 1, 1, 1)).add(BatchNorm.builder().build()).add(Activation.relu6Block());
+            body.add(Convolutions.conv(hidden, 1, 1, 1)).add(BatchNorm.builder().build()).add(Relu6.block());
         }
         body.add(Convolutions.conv(hidden, 3, stride, hidden))
                 .add(BatchNorm.builder().build())
-                .add(Activation.relu6Block())
+                .add(Relu6.block())
                 .add(Convolutions.conv(out, 1, 1, 1))
                 .add(BatchNorm.builder().build());
         if (stride == 1 && in == out) {
@@ -132,7 +132,7 @@ public final class MobileNetV2 {
             return buildFeatures()
                     .add(Convolutions.conv(last, 1, 1, 1))
                     .add(BatchNorm.builder().build())
-                    .add(Activation.relu6Block())
+                    .add(Relu6.block())
                     .add(Pool.globalAvgPool2dBlock())
                     .add(Blocks.batchFlattenBlock())
                     .add(Linear.builder().setUnits(classes).build());
@@ -151,7 +151,7 @@ public final class MobileNetV2 {
                     new SequentialBlock()
                             .add(Convolutions.conv(in, 3, firstStride, 1))
                             .add(BatchNorm.builder().build())
-                            .add(Activation.relu6Block());
+                            .add(Relu6.block());
             for (int[] stage : STAGES) {
                 int out = scaled(stage[1], widthMultiplier);
                 SequentialBlock blocks = new SequentialBlock();

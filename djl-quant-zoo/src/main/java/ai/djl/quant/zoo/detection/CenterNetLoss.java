@@ -7,6 +7,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.quant.data.FashionMnistScenes;
+import ai.djl.quant.nn.GraphConstants;
 import ai.djl.training.loss.Loss;
 
 /**
@@ -43,22 +44,22 @@ public class CenterNetLoss extends Loss {
         int side = (int) out.getShape().get(2);
         CenterNetTargets t = CenterNetTargets.of(labels.singletonOrThrow().toFloatArray(), (int) batch,
                 FashionMnistScenes.MAX_OBJECTS, classes, side);
-        NDArray heat = manager.create(t.heatmap(), new Shape(batch, classes, side, side));
-        NDArray regression = manager.create(t.regression(), new Shape(batch, 4, side, side));
-        NDArray mask = manager.create(t.mask(), new Shape(batch, 1, side, side));
+        NDArray heat = GraphConstants.of(manager, t.heatmap(), new Shape(batch, classes, side, side));
+        NDArray regression = GraphConstants.of(manager, t.regression(), new Shape(batch, 4, side, side));
+        NDArray mask = GraphConstants.of(manager, t.mask(), new Shape(batch, 1, side, side));
         float objects = Math.max(1, t.objects());
 
         NDArray p = Activation.sigmoid(out.get(new NDIndex(":, :{}", classes))).clip(1e-4f, 1 - 1e-4f);
         NDArray positive = heat.eq(1f).toType(p.getDataType(), false);
         NDArray negative = positive.neg().add(1f);
         NDArray posLoss = p.log().mul(p.neg().add(1f).square()).mul(positive);
-        NDArray negLoss = p.neg().add(1f).log().mul(p.square()).mul(heat.neg().add(1f).pow(4)).mul(negative);
-        NDArray focal = posLoss.sum().add(negLoss.sum()).neg().div(objects);
+        NDArray negLoss = p.neg().add(1f).log().mul(p.square()).mul(GraphConstants.pow(heat.neg().add(1f), 4)).mul(negative);
+        NDArray focal = GraphConstants.div(posLoss.sum().add(negLoss.sum()).neg(), objects);
 
         NDArray predicted = out.get(new NDIndex(":, {}:", classes));
         NDArray l1 = predicted.sub(regression).abs().mul(mask);
-        NDArray size = l1.get(new NDIndex(":, :2")).sum().div(objects);
-        NDArray offset = l1.get(new NDIndex(":, 2:")).sum().div(objects);
-        return focal.add(size.mul(SIZE_WEIGHT)).add(offset);
+        NDArray size = GraphConstants.div(l1.get(new NDIndex(":, :2")).sum(), objects);
+        NDArray offset = GraphConstants.div(l1.get(new NDIndex(":, 2:")).sum(), objects);
+        return focal.add(GraphConstants.mul(size, SIZE_WEIGHT)).add(offset);
     }
 }
