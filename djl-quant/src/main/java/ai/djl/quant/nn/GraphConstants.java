@@ -17,7 +17,8 @@ import ai.djl.ndarray.types.Shape;
  * they are closed before the backward pass (as in a quantizer's scope). With a collection and a few
  * new direct buffers between forward and backward, {@code x.mul(3f)} gave the gradient 12345 (the
  * new buffers' value) in 20 of 20 runs; the same product with {@link #scalar} gave 3 in 20 of 20.
- * MobileNetV2's learned level tables got gradients of 10⁵ against 10⁻³ upstream this way.
+ * MobileNetV2's learned level tables, whose gradient scaling multiplied by such a constant, got
+ * gradients of 10⁵ against 10⁻³ upstream.
  *
  * <p>Every constant here comes from the engine's own allocator ({@code full}, {@code duplicate}),
  * so autograd's reference keeps it alive. Use these helpers for any constant in a forward pass.

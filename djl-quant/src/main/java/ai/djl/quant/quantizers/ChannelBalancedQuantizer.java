@@ -94,10 +94,9 @@ public class ChannelBalancedQuantizer extends Quantizer {
      */
     public float searchClip(NDArray x) {
         float[] v;
-        // Read from a copy: reading a detached alias of the activation inside the training forward
-        // went with corrupted gradients elsewhere in the graph (MobileNetV2's learned-level tables
-        // got gradients of 1e5 against 1e-3 upstream in 5 of 12 short runs, none of 4 with the
-        // copy: suggestive, the cause inside DJL's read is not pinned down).
+        // Reads from an engine-owned copy. This was first suspected of the level-table gradient
+        // spikes on MobileNetV2; those came from Java-memory constants kept by autograd (see
+        // GraphConstants). The copy is kept because it costs one copy per search only.
         try (NDArray detached = x.stopGradient(); NDArray copy = detached.duplicate()) {
             v = copy.toFloatArray();
         }
