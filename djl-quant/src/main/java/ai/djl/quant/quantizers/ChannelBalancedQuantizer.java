@@ -94,11 +94,8 @@ public class ChannelBalancedQuantizer extends Quantizer {
      */
     public float searchClip(NDArray x) {
         float[] v;
-        // Reads from an engine-owned copy. This was first suspected of the level-table gradient
-        // spikes on MobileNetV2; those came from Java-memory constants kept by autograd (see
-        // GraphConstants). The copy is kept because it costs one copy per search only.
-        try (NDArray detached = x.stopGradient(); NDArray copy = detached.duplicate()) {
-            v = copy.toFloatArray();
+        try (NDArray detached = x.stopGradient()) {
+            v = detached.toFloatArray(); // a copy already: DJL copies the tensor's bytes into a Java array
         }
         long[] shape = x.getShape().getShape();
         int channels = shape.length > 1 ? (int) shape[1] : 1;

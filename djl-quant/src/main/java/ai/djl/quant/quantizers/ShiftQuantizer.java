@@ -195,7 +195,7 @@ public class ShiftQuantizer extends Quantizer {
      * Rounds {@code scale·x} to the shift grid, without gradient.
      */
     static NDArray shiftLevels(NDArray x, float scale, int shiftBits, Rounding rounding) {
-        return scaledLevels(x, GraphConstants.scalar(x, scale), false, GraphConstants.scalar(x, 1), Grid.SHIFT, shiftBits + 1, rounding);
+        return scaledLevels(x, scale, Grid.SHIFT, shiftBits + 1, rounding);
     }
 
     /**
@@ -211,7 +211,12 @@ public class ShiftQuantizer extends Quantizer {
     }
 
     static NDArray uniformLevels(NDArray x, float scale, int bits, Rounding rounding) {
-        return scaledLevels(x, GraphConstants.scalar(x, scale), false, GraphConstants.scalar(x, 1), Grid.UNIFORM, bits, rounding);
+        return scaledLevels(x, scale, Grid.UNIFORM, bits, rounding);
+    }
+
+    /** {@code Q(scale·x)} on a grid, without gradient: {@link #scaledLevels} with {@code a = scale}, {@code b = 1}. */
+    private static NDArray scaledLevels(NDArray x, float scale, Grid grid, int bits, Rounding rounding) {
+        return scaledLevels(x, GraphConstants.scalar(x, scale), false, GraphConstants.scalar(x, 1), grid, bits, rounding);
     }
 
     /**
@@ -333,7 +338,7 @@ public class ShiftQuantizer extends Quantizer {
     }
 
     private NDArray levels(NDArray x, float scale) {
-        return scaledLevels(x, GraphConstants.scalar(x, scale), false, GraphConstants.scalar(x, 1), grid, bits, rounding);
+        return scaledLevels(x, scale, grid, bits, rounding);
     }
 
     /**
