@@ -33,6 +33,8 @@ import java.util.Locale;
  * @param command the command that builds it
  * @param map mAP@[.5:.95] of a detector on its test scenes (null for classifiers)
  * @param map50 mAP@.5 of a detector (null for classifiers)
+ * @param spotCheck the score on the first test images, measured in the same pass (null on cards
+ *     written before it existed)
  */
 public record ModelCard(
         String artifactId,
@@ -58,7 +60,28 @@ public record ModelCard(
         double trainSeconds,
         String command,
         Double map,
-        Double map50) {
+        Double map50,
+        SpotCheck spotCheck) {
+
+    /**
+     * The score of the first {@code items} test images (or scenes), counted in the same pass as the
+     * full test set. Checking an artifact on these reproduces a part of the card in a fraction of
+     * the time (the MobileNetV2 and CenterNet variants take minutes each on the full set), which is
+     * what the test suite does; the full set stays the card's number.
+     *
+     * @param items the leading test images or scenes
+     * @param correct correctly classified among them (-1 for detectors)
+     * @param map mAP@[.5:.95] on them (null for classifiers)
+     * @param map50 mAP@.5 on them (null for classifiers)
+     */
+    public record SpotCheck(long items, long correct, Double map, Double map50) {
+
+        /** A metric that does not apply is null, never NaN (strict JSON has no NaN). */
+        public SpotCheck {
+            map = nullIfNaN(map);
+            map50 = nullIfNaN(map50);
+        }
+    }
 
     /** A metric that does not apply is null, never NaN: strict JSON has no NaN (older cards wrote it). */
     public ModelCard {
@@ -69,6 +92,35 @@ public record ModelCard(
 
     private static Double nullIfNaN(Double value) {
         return value == null || value.isNaN() ? null : value;
+    }
+
+    /**
+     * This card with a classifier's score: {@code accuracy = 100 · correct / testImages}.
+     *
+     * @param correct correctly classified test images
+     * @param spot the spot check, or null
+     * @return the scored card
+     */
+    public ModelCard withClassifierScore(long correct, SpotCheck spot) {
+        return with(100.0 * correct / testImages, correct, null, null, spot);
+    }
+
+    /**
+     * This card with a detector's score.
+     *
+     * @param map mAP@[.5:.95] on the test scenes
+     * @param map50 mAP@.5 on the test scenes
+     * @param spot the spot check, or null
+     * @return the scored card
+     */
+    public ModelCard withDetectorScore(double map, double map50, SpotCheck spot) {
+        return with(null, -1, map, map50, spot);
+    }
+
+    private ModelCard with(Double accuracy, long correct, Double map, Double map50, SpotCheck spot) {
+        return new ModelCard(artifactId, variant, quantizer, weightBits, activationBits, dataset, quantizers, accuracy, correct,
+                testImages, fileName, fileBytes, idealBytes, sha256, parameters, macs, bitOperations, shiftAdds, baseEpochs,
+                fineTuneEpochs, trainSeconds, command, map, map50, spot);
     }
 
     /**
@@ -106,6 +158,11 @@ public record ModelCard(
             sb.append(row("top-1 accuracy (full test set)", String.format(Locale.ROOT, "%.2f %% (%d / %d)", accuracy, correct, testImages)));
         } else {
             sb.append(row("mAP@[.5:.95] / mAP@.5 (test scenes)", String.format(Locale.ROOT, "%.4f / %.4f (%d scenes)", map, map50, testImages)));
+        }
+        if (spotCheck != null) {
+            sb.append(row("spot check (first test items)", isDetector()
+                    ? String.format(Locale.ROOT, "%.4f / %.4f (%d scenes)", spotCheck.map(), spotCheck.map50(), spotCheck.items())
+                    : String.format(Locale.ROOT, "%d / %d correct", spotCheck.correct(), spotCheck.items())));
         }
         sb.append(row("file", String.format(Locale.ROOT, "%s, %d bytes (ideal packing %d bytes, ratio %.3f)",
                 fileName, fileBytes, idealBytes, (double) fileBytes / idealBytes)));

@@ -29,6 +29,15 @@ public final class ZooEvaluation {
      */
     public static final float DETECTION_THRESHOLD = 0.01f;
 
+    /**
+     * The leading test images of a classifier's spot check: a tenth of the test set, enough that a
+     * wrong file, loader or translator cannot pass, in seconds instead of minutes.
+     */
+    public static final int SPOT_IMAGES = 1000;
+
+    /** The leading test scenes of a detector's spot check (an eighth of the 2 000 test scenes). */
+    public static final int SPOT_SCENES = 250;
+
     private static final int CHUNK = 500;
 
     private ZooEvaluation() {}
@@ -42,8 +51,26 @@ public final class ZooEvaluation {
      * @throws TranslateException when prediction fails
      */
     public static long correct(ZooModel<Image, Classifications> model, FashionMnistDataset data) throws TranslateException {
-        long correct = 0;
+        return classify(model, data, 0).correct();
+    }
+
+    /**
+     * Counts the correctly classified images, of all and of the first {@code spotImages}, in one pass.
+     *
+     * @param model a zoo classifier
+     * @param data the images (e.g. the full test set)
+     * @param spotImages how many leading images the spot check counts (0: none)
+     * @return correct top-1 predictions, and the spot check (null when {@code spotImages} is 0)
+     * @throws TranslateException when prediction fails
+     */
+    public static ClassifierScore classify(ZooModel<Image, Classifications> model, FashionMnistDataset data, int spotImages)
+            throws TranslateException {
         int n = Math.toIntExact(data.size());
+        if (spotImages < 0 || spotImages > n) {
+            throw new IllegalArgumentException("spot check of " + spotImages + " images on a set of " + n);
+        }
+        long correct = 0;
+        long spotCorrect = 0;
         try (Predictor<Image, Classifications> predictor = model.newPredictor()) {
             for (int from = 0; from < n; from += CHUNK) {
                 List<Image> images = new ArrayList<>();
@@ -54,12 +81,31 @@ public final class ZooEvaluation {
                 for (int i = 0; i < out.size(); i++) {
                     if (out.get(i).best().getClassName().equals(FashionMnistDataset.CLASSES[data.getLabel(from + i)])) {
                         correct++;
+                        if (from + i < spotImages) {
+                            spotCorrect++;
+                        }
                     }
                 }
             }
         }
-        return correct;
+        return new ClassifierScore(correct, spotImages == 0 ? null : new ModelCard.SpotCheck(spotImages, spotCorrect, null, null));
     }
+
+    /**
+     * A classifier's score.
+     *
+     * @param correct correct top-1 predictions on the whole set
+     * @param spot the same count on the leading images, or null
+     */
+    public record ClassifierScore(long correct, ModelCard.SpotCheck spot) {}
+
+    /**
+     * A detector's score.
+     *
+     * @param result COCO mAP on the whole set of scenes
+     * @param spot the same on the leading scenes, or null
+     */
+    public record DetectorScore(CocoEvaluator.Result result, ModelCard.SpotCheck spot) {}
 
     /**
      * The Criteria of a zoo detector as it is evaluated: {@link #DETECTION_THRESHOLD}.
@@ -83,9 +129,27 @@ public final class ZooEvaluation {
      */
     public static CocoEvaluator.Result detections(ZooModel<Image, DetectedObjects> model, FashionMnistScenes scenes)
             throws TranslateException {
-        CocoEvaluator coco = new CocoEvaluator(FashionMnistDataset.CLASSES.length);
-        List<String> names = List.of(FashionMnistDataset.CLASSES);
+        return detect(model, scenes, 0).result();
+    }
+
+    /**
+     * Scores a detector on all scenes and on the first {@code spotScenes}, in one pass.
+     *
+     * @param model a zoo detector, loaded with {@link #detectorCriteria} for a COCO score
+     * @param scenes the scenes (e.g. the test scenes)
+     * @param spotScenes how many leading scenes the spot check scores (0: none)
+     * @return COCO mAP on all scenes, and the spot check (null when {@code spotScenes} is 0)
+     * @throws TranslateException when prediction fails
+     */
+    public static DetectorScore detect(ZooModel<Image, DetectedObjects> model, FashionMnistScenes scenes, int spotScenes)
+            throws TranslateException {
         int n = Math.toIntExact(scenes.size());
+        if (spotScenes < 0 || spotScenes > n) {
+            throw new IllegalArgumentException("spot check of " + spotScenes + " scenes on a set of " + n);
+        }
+        CocoEvaluator coco = new CocoEvaluator(FashionMnistDataset.CLASSES.length);
+        CocoEvaluator spot = new CocoEvaluator(FashionMnistDataset.CLASSES.length);
+        List<String> names = List.of(FashionMnistDataset.CLASSES);
         try (Predictor<Image, DetectedObjects> predictor = model.newPredictor()) {
             for (int from = 0; from < n; from += CHUNK) {
                 List<Image> images = new ArrayList<>();
@@ -98,20 +162,25 @@ public final class ZooEvaluation {
                 List<DetectedObjects> found = predictor.batchPredict(images);
                 for (int k = 0; k < found.size(); k++) {
                     int image = from + k;
+                    List<CocoEvaluator> into = image < spotScenes ? List.of(coco, spot) : List.of(coco);
                     for (DetectedObjects.DetectedObject d : found.get(k).<DetectedObjects.DetectedObject>items()) {
                         var r = d.getBoundingBox().getBounds();
-                        coco.add(new CocoEvaluator.Detection(image, names.indexOf(d.getClassName()), d.getProbability(),
-                                new CocoEvaluator.Box(r.getX(), r.getY(), r.getWidth(), r.getHeight())));
+                        var detection = new CocoEvaluator.Detection(image, names.indexOf(d.getClassName()), d.getProbability(),
+                                new CocoEvaluator.Box(r.getX(), r.getY(), r.getWidth(), r.getHeight()));
+                        into.forEach(e -> e.add(detection));
                     }
                     double side = scenes.getCanvas();
                     for (FashionMnistScenes.SceneObject o : batch.get(k).objects()) {
-                        coco.add(new CocoEvaluator.GroundTruth(image, o.label(),
-                                new CocoEvaluator.Box(o.x() / side, o.y() / side, o.w() / side, o.h() / side)));
+                        var truth = new CocoEvaluator.GroundTruth(image, o.label(),
+                                new CocoEvaluator.Box(o.x() / side, o.y() / side, o.w() / side, o.h() / side));
+                        into.forEach(e -> e.add(truth));
                     }
                 }
             }
         }
-        return coco.evaluate();
+        CocoEvaluator.Result spotResult = spotScenes == 0 ? null : spot.evaluate();
+        return new DetectorScore(coco.evaluate(), spotResult == null ? null
+                : new ModelCard.SpotCheck(spotScenes, -1, spotResult.map(), spotResult.map50()));
     }
 
     /**

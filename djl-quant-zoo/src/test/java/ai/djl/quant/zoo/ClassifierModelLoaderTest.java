@@ -82,7 +82,7 @@ public class ClassifierModelLoaderTest {
             byte[] bytes = Files.readAllBytes(file);
             ModelCard card = new ModelCard("mobilenetv2", variant.name(), q, bits, bits, ZooVariant.FASHION_MNIST, "test", 0.0, 0, 0,
                     ZooArtifacts.MODEL_FILE, bytes.length, bytes.length, ZooArtifacts.sha256(bytes), 0, 0, 0, -1, 0, 0, 0, "test",
-                    null, null);
+                    null, null, null);
             Files.writeString(dir.resolve(ZooArtifacts.CARD_FILE), card.toJson());
         }
     }
@@ -156,7 +156,7 @@ public class ClassifierModelLoaderTest {
         byte[] bytes = Files.readAllBytes(dir.resolve(ZooArtifacts.MODEL_FILE));
         Files.writeString(dir.resolve(ZooArtifacts.CARD_FILE), new ModelCard("centernet", "fp32", "fp32", 32, 32,
                 ZooVariant.FASHION_MNIST_SCENES, "test", null, -1, 0, ZooArtifacts.MODEL_FILE, bytes.length, bytes.length,
-                ZooArtifacts.sha256(bytes), 0, 0, 0, -1, 0, 0, 0, "test", 0.5, 0.7).toJson());
+                ZooArtifacts.sha256(bytes), 0, 0, 0, -1, 0, 0, 0, "test", 0.5, 0.7, null).toJson());
         Criteria<Image, ai.djl.modality.cv.output.DetectedObjects> criteria = Criteria.builder()
                 .setTypes(Image.class, ai.djl.modality.cv.output.DetectedObjects.class)
                 .optGroupId("ai.djl.quant")
