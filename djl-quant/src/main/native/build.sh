@@ -17,5 +17,5 @@ mkdir -p "$out"
 : > "$stub/empty.c"
 gcc -shared -o "$stub/libtorch_cpu.so" -Wl,-soname,libtorch_cpu.so "$stub/empty.c"
 g++ -std=c++17 -O3 -fPIC -shared -fopenmp -fno-math-errno -fno-trapping-math -ffp-contract=off -Wall -Wextra -Werror \
-    -o "$out/libdjl_quant_kernels.so.tmp" "$dir/lsq_kernels.cpp" "$dir/shift_kernels.cpp" -L"$stub" -Wl,--no-as-needed -l:libtorch_cpu.so -Wl,--as-needed
+    -o "$out/libdjl_quant_kernels.so.tmp" "$dir/lsq_kernels.cpp" "$dir/shift_kernels.cpp" "$dir/memory_tuning.cpp" -L"$stub" -Wl,--no-as-needed -l:libtorch_cpu.so -Wl,--as-needed
 mv -f "$out/libdjl_quant_kernels.so.tmp" "$out/libdjl_quant_kernels.so"

@@ -22,9 +22,10 @@ import org.slf4j.LoggerFactory;
  * centered) -> (gain, out)} and {@code djl_quant::shift_levels(x, λ, mode, grid, rounding, bound)
  * -> out}, see {@link FusedShiftQuantize}. Unavailable (and every caller falls back to PyTorch operations computing
  * the same values) on another OS or engine, when the build had no C++ compiler, or with {@code
- * -Ddjl.quant.native=false}.
+ * -Ddjl.quant.native=false}. The library also holds the JNI function of {@link
+ * ai.djl.quant.training.TensorMemory}.
  */
-final class NativeKernels {
+public final class NativeKernels {
 
     private static final Logger LOG = LoggerFactory.getLogger(NativeKernels.class);
     private static final String RESOURCE = "/native/linux-x86_64/libdjl_quant_kernels.so";
@@ -38,7 +39,7 @@ final class NativeKernels {
      *
      * @return true when {@code torch.ops.djl_quant.*} can be called
      */
-    static synchronized boolean isLoaded() {
+    public static synchronized boolean isLoaded() {
         if (loaded == null) {
             loaded = load();
         }

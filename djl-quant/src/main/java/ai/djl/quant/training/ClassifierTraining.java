@@ -115,6 +115,7 @@ public final class ClassifierTraining {
     public static double fit(
             Model model, Dataset train, int epochs, DefaultTrainingConfig config, Shape inputShape)
             throws IOException, TranslateException {
+        TensorMemory.keepFreed();
         long start = System.nanoTime();
         try (Trainer trainer = model.newTrainer(config)) {
             trainer.setMetrics(new Metrics()); // so that the logging listener prints each epoch's loss and accuracy

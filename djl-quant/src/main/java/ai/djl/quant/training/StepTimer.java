@@ -68,6 +68,7 @@ public final class StepTimer implements AutoCloseable {
      * @param beforeEachTurn run before each of this model's turns (and before its trainer is initialised)
      */
     public void add(String name, Model model, Optimizer optimizer, Runnable beforeEachTurn) {
+        TensorMemory.keepFreed(); // time the steps as training runs them
         beforeEachTurn.run();
         Trainer trainer = model.newTrainer(ClassifierTraining.config(optimizer, false));
         trainer.initialize(batch);
