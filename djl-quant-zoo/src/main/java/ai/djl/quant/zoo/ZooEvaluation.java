@@ -65,10 +65,7 @@ public final class ZooEvaluation {
      */
     public static ClassifierScore classify(ZooModel<Image, Classifications> model, FashionMnistDataset data, int spotImages)
             throws TranslateException {
-        int n = Math.toIntExact(data.size());
-        if (spotImages < 0 || spotImages > n) {
-            throw new IllegalArgumentException("spot check of " + spotImages + " images on a set of " + n);
-        }
+        int n = sizeWithSpotCheck(data.size(), spotImages, "images");
         long correct = 0;
         long spotCorrect = 0;
         try (Predictor<Image, Classifications> predictor = model.newPredictor()) {
@@ -89,6 +86,14 @@ public final class ZooEvaluation {
             }
         }
         return new ClassifierScore(correct, spotImages == 0 ? null : new ModelCard.SpotCheck(spotImages, spotCorrect, null, null));
+    }
+
+    private static int sizeWithSpotCheck(long size, int spot, String items) {
+        int n = Math.toIntExact(size);
+        if (spot < 0 || spot > n) {
+            throw new IllegalArgumentException("a spot check of " + spot + " " + items + " on a set of " + n);
+        }
+        return n;
     }
 
     /**
@@ -143,10 +148,7 @@ public final class ZooEvaluation {
      */
     public static DetectorScore detect(ZooModel<Image, DetectedObjects> model, FashionMnistScenes scenes, int spotScenes)
             throws TranslateException {
-        int n = Math.toIntExact(scenes.size());
-        if (spotScenes < 0 || spotScenes > n) {
-            throw new IllegalArgumentException("spot check of " + spotScenes + " scenes on a set of " + n);
-        }
+        int n = sizeWithSpotCheck(scenes.size(), spotScenes, "scenes");
         CocoEvaluator coco = new CocoEvaluator(FashionMnistDataset.CLASSES.length);
         CocoEvaluator spot = new CocoEvaluator(FashionMnistDataset.CLASSES.length);
         List<String> names = List.of(FashionMnistDataset.CLASSES);
