@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
  * with the blocks a program frees, but a new model or training phase starts the climb again. Until
  * then every activation of a few MB is faulted in page by page on each step: a CompactCnn fp32 step
  * (batch 128, 2 cores) took 130–160 ms instead of 50–55 ms for its first hundreds of steps, and the
- * main job's whole run took 455 s instead of 184 s. {@link #keepFreed()} sets {@code
+ * main job's program took 455 s against 163–178 s with these settings. {@link #keepFreed()} sets {@code
  * M_MMAP_THRESHOLD = 1 GiB}, {@code M_TRIM_THRESHOLD = 2 GiB - 1} and {@code M_TOP_PAD = 256 MiB}
  * (what {@code MALLOC_MMAP_THRESHOLD_} etc. would set at start-up): the process keeps its peak
  * memory instead (about 2.8 GB for the main job).
