@@ -229,14 +229,7 @@ public class PackedModelTest {
             // the ideal counts 2 bytes a value; deflating may only ever take bytes away
             Assert.assertTrue(size < ideal + 4096, size + " bytes vs ideal " + ideal);
         }
-        try (Model model = Model.newInstance("m")) {
-            model.setBlock(TestModels.smallCnn());
-            TestModels.init(model.getBlock(), model.getNDManager());
-            PackedModel.read(model.getBlock(), file);
-            NDArray in = model.getNDManager().create(x, TestModels.INPUT);
-            float[] actual = model.getBlock().forward(new ParameterStore(model.getNDManager(), false), new NDList(in), false).head().toFloatArray();
-            Assert.assertEquals(actual, expected);
-        }
+        assertFloatModelLoads(file, x, expected);
     }
 
     @Test
@@ -262,6 +255,11 @@ public class PackedModelTest {
             ideal = PackedModel.idealBytes(model.getBlock(), true);
             Assert.assertTrue(size < ideal * 3 / 4, size + " bytes vs ideal " + ideal); // headers included
         }
+        assertFloatModelLoads(file, x, expected);
+    }
+
+    /** Loads a packed float small CNN and checks its outputs bit for bit. */
+    private static void assertFloatModelLoads(Path file, float[] x, float[] expected) throws Exception {
         try (Model model = Model.newInstance("m")) {
             model.setBlock(TestModels.smallCnn());
             TestModels.init(model.getBlock(), model.getNDManager());
