@@ -167,4 +167,5 @@ def main():
                 m, m50 = coco_map(dets, bte)
                 print(f"epochs {epochs}: epoch {e + 1} loss {tot / (N // 32):.3f} mAP {m:.4f} mAP50 {m50:.4f} ({time.time() - t0:.0f}s)", flush=True)
 
-main()
+if __name__ == "__main__":
+    main()

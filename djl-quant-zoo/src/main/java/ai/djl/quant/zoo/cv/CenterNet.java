@@ -14,6 +14,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.norm.BatchNorm;
+import ai.djl.training.initializer.XavierInitializer;
 import java.util.Arrays;
 import java.util.List;
 
@@ -47,19 +48,42 @@ public final class CenterNet {
     }
 
     /**
-     * Sets every heat-map head bias to {@link #HEATMAP_PRIOR}; call after initialization.
+     * Sets the bias of the heat-map head's output convolution to {@link #HEATMAP_PRIOR}; call after
+     * initialization. Only the output layer takes the prior: the head's hidden 3×3 convolution feeds
+     * a ReLU, and a bias of -2.19 there would start most of its units dead.
      *
      * @param net an initialized CenterNet (wrapped or not)
+     * @throws IllegalArgumentException when {@code net} has no heat-map head
      */
     public static void initializeHeatmapPrior(Block net) {
-        for (var pair : net.getParameters()) {
-            if (pair.getKey().contains(HEATMAP) && pair.getKey().endsWith("bias")) {
+        Block output = heatmapOutput(net);
+        if (output == null) {
+            throw new IllegalArgumentException("no '" + HEATMAP + "' head in " + net.getClass().getSimpleName()
+                    + ": initializeHeatmapPrior needs a network built by CenterNet.builder()");
+        }
+        for (var pair : output.getParameters()) {
+            if (pair.getKey().endsWith("bias")) {
                 Parameter p = pair.getValue();
                 float[] prior = new float[Math.toIntExact(p.getArray().size())];
                 Arrays.fill(prior, HEATMAP_PRIOR);
                 ParameterValues.overwrite(p, prior);
             }
         }
+    }
+
+    /** The last child of the heat-map head (its output convolution), searched depth first. */
+    private static Block heatmapOutput(Block block) {
+        for (var child : block.getChildren()) {
+            if (child.getKey().endsWith(HEATMAP)) {
+                var layers = child.getValue().getChildren();
+                return layers.get(layers.size() - 1).getValue();
+            }
+            Block found = heatmapOutput(child.getValue());
+            if (found != null) {
+                return found;
+            }
+        }
+        return null;
     }
 
     /**
@@ -121,7 +145,11 @@ public final class CenterNet {
         }
 
         /**
-         * Builds the network.
+         * Builds the network. Every weight is initialised uniformly in ±1/√fan_in (PyTorch's default for
+         * convolutions) rather than DJL's default average-fan Xavier, which draws the depthwise 3×3
+         * kernels 3–9× smaller (more in wider layers); under Adam their relative steps are then far
+         * too large. In the PyTorch port of the recipe ({@code dev/device/centernet_variants.py}, 30 000
+         * scenes × 10 passes, two seeds) that init alone costs 5–6 points of mAP@.5 (0.74–0.76 vs 0.80–0.81).
          *
          * @return the block
          */
@@ -133,7 +161,10 @@ public final class CenterNet {
                         .add(BatchNorm.builder().build())
                         .add(Activation.reluBlock());
             }
-            return net.add(new Heads(head(classes), head(2), head(2)));
+            net.add(new Heads(head(classes), head(2), head(2)));
+            net.setInitializer(new XavierInitializer(XavierInitializer.RandomType.UNIFORM, XavierInitializer.FactorType.IN, 1f),
+                    Parameter.Type.WEIGHT);
+            return net;
         }
 
         /** Nearest-neighbour ×2 up-sampling (DJL's PyTorch engine has no transposed convolution). */

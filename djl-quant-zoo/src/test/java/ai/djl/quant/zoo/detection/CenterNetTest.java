@@ -34,14 +34,43 @@ public class CenterNetTest {
             NDArray out = net.forward(new ParameterStore(manager, false), new NDList(manager.randomNormal(new Shape(2, 1, 96, 96))), false)
                     .head();
             Assert.assertEquals(out.getShape(), new Shape(2, 14, 24, 24));
-            long priors = net.getParameters().stream()
-                    .filter(p -> p.getKey().contains("heatmap") && p.getKey().endsWith("bias")).count();
-            Assert.assertEquals(priors, 2);
+            // the prior goes on the output layer only; the hidden layer (before a ReLU) keeps zero biases
+            for (var pair : net.getParameters()) {
+                if (pair.getKey().contains("heatmap") && pair.getKey().endsWith("bias")) {
+                    float expected = pair.getKey().contains("03Conv2d") ? CenterNet.HEATMAP_PRIOR : 0f;
+                    for (float b : pair.getValue().getArray().toFloatArray()) {
+                        Assert.assertEquals(b, expected, 0f, pair.getKey());
+                    }
+                }
+            }
             QuantizedNetwork q = Quantization.wrap(net, NHotRecipe.config(8, 2, CenterNet.headOutputsFloat()));
             Assert.assertTrue(q.getQuantizedLayers().size() > 10);
             Assert.assertTrue(q.getQuantizedLayers().stream().anyMatch(l -> l.getPath().contains("heatmap/01Conv2d")));
             Assert.assertTrue(q.getQuantizedLayers().stream().noneMatch(l -> l.getPath().endsWith("03Conv2d") && l.getPath().contains("Heads")),
                     "head outputs must stay float");
+        }
+    }
+
+    @Test
+    public void convolutionWeightsAreDrawnWithinOneOverRootFanIn() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Block net = CenterNet.builder().optWidthMultiplier(0.35f).optNeck(32, 32, 32).build();
+            net.initialize(manager, DataType.FLOAT32, new Shape(1, 1, 96, 96));
+            int checked = 0;
+            for (var pair : net.getParameters()) {
+                NDArray w = pair.getValue().getArray();
+                Shape s = w.getShape();
+                if (!pair.getKey().endsWith("weight") || s.dimension() != 4 || s.size() < 64) {
+                    continue;
+                }
+                double bound = 1 / Math.sqrt(s.size() / s.get(0));
+                float largest = w.abs().max().getFloat();
+                // uniform in ±bound: at least 64 draws all below 0.8·bound has probability 0.8^64 < 1e-6
+                Assert.assertTrue(largest <= bound * 1.0001 && largest >= 0.8 * bound,
+                        pair.getKey() + " " + s + ": largest |w| " + largest + ", expected about " + bound);
+                checked++;
+            }
+            Assert.assertTrue(checked > 20, "only " + checked + " convolution weights checked");
         }
     }
 
