@@ -2,7 +2,8 @@
 (Java 0.75, PyTorch 0.82 on 30k scenes x 10 epochs)? Trains variants of centernet_recipe.py side by
 side on one GPU: seeds, DJL's initialisation (average-fan Xavier, magnitude 6, zero biases), Adam with
 coupled L2 decay (DJL's Adam) and horizontal-flip augmentation.
-Usage: python3 centernet_variants.py DATA_DIR OUT_DIR prepare | NAME SEED INIT OPT FLIP [EPOCHS]
+Usage: python3 centernet_variants.py DATA_DIR SCENES_NPZ prepare | NAME SEED INIT OPT FLIP [EPOCHS]
+(prepare writes the scenes, their flips and targets to SCENES_NPZ, boxes to SCENES_NPZ.boxes)
 Driver: VARIANTS="name seed init opt flip [epochs];..." bash centernet_variants.sh (output under $OUT).
 
 Measured on a lent H200, 2026-12-04 (test = 2 000 test scenes, train = first 2 000 train scenes;

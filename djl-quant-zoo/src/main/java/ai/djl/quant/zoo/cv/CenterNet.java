@@ -149,7 +149,7 @@ public final class CenterNet {
          * convolutions) rather than DJL's default average-fan Xavier, which draws the depthwise 3×3
          * kernels 3–9× smaller (more in wider layers); under Adam their relative steps are then far
          * too large. In the PyTorch port of the recipe ({@code dev/device/centernet_variants.py}, 30 000
-         * scenes × 10 passes, two seeds) that init alone costs 5–6 points of mAP@.5 (0.74–0.76 vs 0.80–0.81).
+         * scenes × 10 passes, two seeds) that init alone costs 5–7 points of mAP@.5 (0.74–0.76 vs 0.80–0.81).
          *
          * @return the block
          */
