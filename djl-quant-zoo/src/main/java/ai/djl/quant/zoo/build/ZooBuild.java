@@ -12,6 +12,7 @@ import ai.djl.quant.data.FashionMnistScenes;
 import ai.djl.quant.export.CostReport;
 import ai.djl.quant.export.PackedModel;
 import ai.djl.quant.nn.QuantizedNetwork;
+import ai.djl.quant.training.BatchNormRecalibration;
 import ai.djl.quant.training.CheckpointListener;
 import ai.djl.quant.training.Checkpoints;
 import ai.djl.quant.training.ClassifierTraining;
@@ -87,6 +88,12 @@ public final class ZooBuild {
     static final int NHOT_UNIFORM_PASSES = 2;
     /** Passes of the detector's fine-tuning (n-hot: that many uniform, then one n-hot). */
     static final int DETECTOR_FINE_TUNE_PASSES = 1;
+    /**
+     * Training batches whose average statistics replace a quantized detector's BatchNorm running
+     * statistics after fine-tuning ({@link BatchNormRecalibration}): 3 200 scenes.
+     */
+    private static final int DETECTOR_RECALIBRATION_BATCHES = 100;
+
     /** The detector's epochs per pass over its 30 000 scenes ({@link EpochChunks}): a checkpoint every 10 000. */
     static final int DETECTOR_EPOCHS_PER_PASS = 3;
 
@@ -101,7 +108,7 @@ public final class ZooBuild {
      */
     private record Setup(RandomAccessDataset train, RandomAccessDataset test, int batch, Shape example, int baseEpochs,
             float fineTuneLearningRate, float fineTuneWeightDecay, Loss loss, int epochsPerPass, int fineTunePasses,
-            int nHotUniformPasses) {
+            int nHotUniformPasses, RandomAccessDataset recalibration, int recalibrationBatches) {
         Shape input() {
             return new Shape(batch).addAll(example);
         }
@@ -131,7 +138,7 @@ public final class ZooBuild {
         this.work = work;
         this.out = out;
         classifier = new Setup(FashionMnistDataset.trainingSet(128), FashionMnistDataset.testSet(500), 128, new Shape(1, 28, 28), 12,
-                0.01f, 1e-4f, null, 1, FINE_TUNE_PASSES, NHOT_UNIFORM_PASSES);
+                0.01f, 1e-4f, null, 1, FINE_TUNE_PASSES, NHOT_UNIFORM_PASSES, null, 0);
         FashionMnistScenes scenes = FashionMnistScenes.builder().setSampling(32, true).optScenes(smoke ? 64 : 30_000).build();
         FashionMnistScenes testScenes = FashionMnistScenes.builder().setSampling(32, false).optUsage(Dataset.Usage.TEST)
                 .optScenes(smoke ? 32 : 2_000).build();
@@ -140,7 +147,8 @@ public final class ZooBuild {
         int perPass = smoke ? 2 : DETECTOR_EPOCHS_PER_PASS;
         EpochChunks chunks = EpochChunks.builder().setPool(scenes, perPass).setSampling(32, true).build();
         detector = new Setup(chunks, testScenes, 32, new Shape(1, ZooVariant.SCENE_SIDE, ZooVariant.SCENE_SIDE), (smoke ? 1 : 10) * perPass,
-                1e-3f, 1e-5f, new CenterNetLoss(10), perPass, DETECTOR_FINE_TUNE_PASSES, DETECTOR_FINE_TUNE_PASSES);
+                1e-3f, 1e-5f, new CenterNetLoss(10), perPass, DETECTOR_FINE_TUNE_PASSES, DETECTOR_FINE_TUNE_PASSES,
+                scenes, smoke ? 2 : DETECTOR_RECALIBRATION_BATCHES);
     }
 
     public static void main(String[] args) throws Exception {
@@ -238,6 +246,9 @@ public final class ZooBuild {
             } else {
                 Checkpoints tuned = new Checkpoints(work.resolve(variant.artifactId()).resolve(variant.name()), variant.artifactId());
                 fineTune(model, variant, tuned, setup);
+                if (setup.recalibrationBatches() > 0) {
+                    BatchNormRecalibration.run(model.getBlock(), model.getNDManager(), setup.recalibration(), setup.recalibrationBatches());
+                }
                 fineTune = setup.fineTuneEpochs(variant);
                 seconds = tuned.seconds(fineTune);
                 ((QuantizedNetwork) model.getBlock()).setDeployMode(true);
@@ -390,6 +401,10 @@ public final class ZooBuild {
     private static String describe(ZooVariant variant, Setup setup) {
         String last = variant.isFloat() ? ""
                 : variant.isDetector() ? "; first convolution and head output convolutions float" : "; first convolution and classifier float";
+        if (!variant.isFloat() && setup.recalibrationBatches() > 0) {
+            last += "; BatchNorm statistics re-estimated after fine-tuning as the average over " + setup.recalibrationBatches()
+                    + " training batches of " + setup.batch();
+        }
         return switch (variant.quantizer()) {
             case "fp32" -> "none (float model; parameters stored as float16)";
             case "uniform" -> "weights: LSQ " + variant.weightBits() + "-bit signed per channel; activations: LSQ "
