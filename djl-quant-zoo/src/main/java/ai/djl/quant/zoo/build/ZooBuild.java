@@ -147,6 +147,7 @@ public final class ZooBuild {
         int perPass = smoke ? 2 : DETECTOR_EPOCHS_PER_PASS;
         EpochChunks chunks = EpochChunks.builder().setPool(scenes, perPass).setSampling(32, true).build();
         detector = new Setup(chunks, testScenes, 32, new Shape(1, ZooVariant.SCENE_SIDE, ZooVariant.SCENE_SIDE), (smoke ? 1 : 10) * perPass,
+                // re-estimation reads the pool itself: each getData of the chunked set starts its next epoch
                 1e-3f, 1e-5f, new CenterNetLoss(10), perPass, DETECTOR_FINE_TUNE_PASSES, DETECTOR_FINE_TUNE_PASSES,
                 scenes, smoke ? 2 : DETECTOR_RECALIBRATION_BATCHES);
     }
