@@ -2,6 +2,7 @@ package ai.djl.quant.zoo;
 
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
@@ -105,6 +106,28 @@ public final class ZooArtifacts {
     }
 
     /**
+     * A variant's model as a ready block: {@code variant.newBlock()}, initialized in {@code manager}
+     * for one input of {@code variant.inputShape()}, filled from its artifact.
+     *
+     * @param variant the variant
+     * @param manager the manager that will own the block's parameters
+     * @return the block, or empty when this store has no card for the variant (not built)
+     * @throws IOException when the file is missing, corrupt or fails its checksum
+     * @throws MalformedModelException when the file does not fit the block
+     */
+    public Optional<Block> loadBlock(ZooVariant variant, NDManager manager) throws IOException, MalformedModelException {
+        Optional<ModelCard> card = card(variant);
+        return card.isEmpty() ? Optional.empty() : Optional.of(loadBlock(variant, card.get(), manager));
+    }
+
+    private Block loadBlock(ZooVariant variant, ModelCard card, NDManager manager) throws IOException, MalformedModelException {
+        Block block = variant.newBlock();
+        block.initialize(manager, DataType.FLOAT32, new Shape(1).addAll(variant.inputShape()));
+        load(variant, card, block);
+        return block;
+    }
+
+    /**
      * Fills a block with a variant's packed model, after the checksum check of {@link #model}.
      *
      * @param variant the variant
@@ -140,10 +163,7 @@ public final class ZooArtifacts {
             return false;
         }
         try (Model model = Model.newInstance(artifactId)) {
-            Block block = base.newBlock();
-            block.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1).addAll(base.inputShape()));
-            load(base, card.get(), block);
-            model.setBlock(block);
+            model.setBlock(loadBlock(base, card.get(), model.getNDManager()));
             checkpoints.save(model, epochs, card.get().trainSeconds());
         }
         System.out.printf("== %s fp32 base: taken from %s ==%n", artifactId, describe(base, MODEL_FILE));

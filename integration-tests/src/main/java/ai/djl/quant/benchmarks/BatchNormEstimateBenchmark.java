@@ -2,8 +2,6 @@ package ai.djl.quant.benchmarks;
 
 import ai.djl.Model;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.quant.Quantization;
 import ai.djl.quant.data.FashionMnistScenes;
@@ -44,10 +42,8 @@ public final class BatchNormEstimateBenchmark {
         ZooVariant base = new ZooVariant("centernet", "fp32", 32, 32, ZooVariant.FASHION_MNIST_SCENES);
         ZooVariant w8a8 = new ZooVariant("centernet", "uniform", 8, 8, ZooVariant.FASHION_MNIST_SCENES);
         try (Model model = Model.newInstance("centernet")) {
-            Block block = base.newFloatBlock();
-            block.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1).addAll(base.inputShape()));
-            ZooArtifacts jar = ZooArtifacts.classpath();
-            jar.load(base, jar.card(base).orElseThrow(() -> new IllegalStateException("no zoo CenterNet fp32 base in the jar")), block);
+            Block block = ZooArtifacts.classpath().loadBlock(base, model.getNDManager())
+                    .orElseThrow(() -> new IllegalStateException("no zoo CenterNet fp32 base in the jar"));
             System.out.println("| statistics | mAP@[.5:.95] / mAP@.5 (250 test scenes) |");
             System.out.println("|---|---|");
             row("fp32 base", block, model, test);

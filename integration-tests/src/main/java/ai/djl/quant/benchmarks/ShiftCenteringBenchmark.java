@@ -1,8 +1,6 @@
 package ai.djl.quant.benchmarks;
 
 import ai.djl.Model;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.quant.Quantization;
 import ai.djl.quant.QuantizationConfig;
@@ -45,11 +43,8 @@ public final class ShiftCenteringBenchmark {
             for (boolean centered : new boolean[] {true, false}) {
                 ZooVariant base = new ZooVariant(arch, "fp32", 32, 32, ZooVariant.FASHION_MNIST);
                 try (Model model = Model.newInstance(arch)) {
-                    Block block = base.newFloatBlock();
-                    block.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1).addAll(base.inputShape()));
-                    ZooArtifacts jar = ZooArtifacts.classpath();
-                    jar.load(base, jar.card(base).orElseThrow(() -> new IllegalStateException(arch + ": no zoo fp32 base in the jar")),
-                            block);
+                    Block block = ZooArtifacts.classpath().loadBlock(base, model.getNDManager())
+                            .orElseThrow(() -> new IllegalStateException(arch + ": no zoo fp32 base in the jar"));
                     double fp32 = ClassifierEvaluation.accuracy(block, model.getNDManager(), test);
                     QuantizedNetwork network = Quantization.wrap(block, QuantizationConfig.builder()
                             .setWeights(ShiftQuantizer.shiftSpec(3, centered)).optKeepFirstFloat(true).optKeepLastFloat(true).build());

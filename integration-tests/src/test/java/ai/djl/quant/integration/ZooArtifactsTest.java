@@ -4,8 +4,6 @@ import ai.djl.modality.Classifications;
 import ai.djl.modality.cv.Image;
 import ai.djl.modality.cv.output.DetectedObjects;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.quant.Quantization;
 import ai.djl.quant.QuantizationConfig;
@@ -156,14 +154,11 @@ public class ZooArtifactsTest {
     public void postTrainingW8A8KeepsTheMobileNetV2BaseAccuracy() throws Exception {
         ZooVariant fp32 = new ZooVariant("mobilenetv2", "fp32", 32, 32, ZooVariant.FASHION_MNIST);
         ZooArtifacts jar = ZooArtifacts.classpath();
-        ModelCard card = jar.card(fp32).orElseThrow(() -> new AssertionError("the MobileNetV2 base is not built"));
         FashionMnistDataset test = FashionMnistDataset.builder().optUsage(Dataset.Usage.TEST).setSampling(250, false)
                 .optLimitImages(2000).build();
         test.prepare(null);
         try (NDManager manager = NDManager.newBaseManager()) {
-            Block block = fp32.newFloatBlock();
-            block.initialize(manager, DataType.FLOAT32, new Shape(1, 1, 28, 28));
-            jar.load(fp32, card, block);
+            Block block = jar.loadBlock(fp32, manager).orElseThrow(() -> new AssertionError("the MobileNetV2 base is not built"));
             double floatAccuracy = ClassifierEvaluation.accuracy(block, manager, test);
             QuantizedNetwork quantized = Quantization.wrap(block, QuantizationConfig.builder()
                     .setWeights(LsqQuantizer.spec(8)).optActivations(LsqQuantizer.spec(8)).optSums(LsqQuantizer.spec(8))
