@@ -11,7 +11,6 @@ import ai.djl.training.dataset.Batch;
 import ai.djl.training.dataset.Dataset;
 import ai.djl.translate.TranslateException;
 import java.io.IOException;
-import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -24,12 +23,12 @@ import java.util.List;
  *
  * <p>Needed after weights change without the statistics following (post-training quantization:
  * levels systematically larger than the float weights shift every channel), and at the end of a
- * quantization-aware fine-tuning. There it narrows but does not remove a fragility: in a W8A8
- * wrapped MobileNetV2 CenterNet some depthwise channels get inputs that the activation quantizer
- * almost always rounds to zero, so their batch variance is zero in most batches, and whether an
- * estimate happened to include the rare batches where they fire moves the eval score a lot
- * ({@code BatchNormEstimateBenchmark}, same weights: 0.30 to 0.60 mAP with the exponential average
- * of 30 batches, 0.48 to 0.60 with the average of 60).
+ * quantization-aware fine-tuning. There it narrows but does not remove a fragility: on a W8A8
+ * wrapped MobileNetV2 CenterNet the same weights scored 0.30 to 0.60 mAP with the exponential
+ * average of 30 batches and 0.48 to 0.60 with the average of 60 ({@code BatchNormEstimateBenchmark}),
+ * because every layer's statistics here describe its training-mode inputs, not the ones it gets in
+ * inference. {@link SequentialBatchNormRecalibration} estimates them in inference mode, layer by
+ * layer, and removes that mismatch (at about 50 times the cost on that model).
  *
  * <p>The passes run in training mode without gradients: they also calibrate quantizers that have
  * not been calibrated yet, and update nothing else.
@@ -102,7 +101,7 @@ public final class BatchNormRecalibration {
             if (mean == null || variance == null || !mean.isInitialized()) {
                 throw new IllegalArgumentException("BatchNorm " + path + " has no initialized running statistics: initialize the model first");
             }
-            update = 1 - momentum(norm, path);
+            update = 1 - BatchNormFields.momentum(norm, path);
             if (update <= 0) {
                 throw new IllegalArgumentException("BatchNorm " + path + " has momentum 1: its running statistics never change");
             }
@@ -137,18 +136,6 @@ public final class BatchNormRecalibration {
                 out[c] = (float) (sum[c] / batches);
             }
             return out;
-        }
-
-        /** DJL's BatchNorm keeps its momentum private (builder option, no getter). */
-        private static float momentum(BatchNorm norm, String path) {
-            try {
-                Field field = BatchNorm.class.getDeclaredField("momentum");
-                field.setAccessible(true);
-                return field.getFloat(norm);
-            } catch (ReflectiveOperationException | RuntimeException e) {
-                throw new IllegalStateException("cannot read the momentum of BatchNorm " + path
-                        + " (a DJL version other than 0.36?): BatchNorm re-estimation needs it", e);
-            }
         }
     }
 }
