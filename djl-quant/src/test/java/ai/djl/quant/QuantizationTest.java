@@ -114,7 +114,7 @@ public class QuantizationTest {
                             UnsupportedOperationException.class,
                             () -> Quantization.wrap(net, QuantizationConfig.builder().setWeights(LsqQuantizer.spec(4)).build()));
             Assert.assertTrue(e.getMessage().contains("01FieldBlock/01conv"), e.getMessage());
-            Assert.assertTrue(e.getMessage().contains("'conv'"), e.getMessage());
+            Assert.assertTrue(e.getMessage().contains("'child'"), e.getMessage());
             // excluding that layer makes the model wrappable (nothing else to quantize here, though)
             Assert.expectThrows(
                     IllegalArgumentException.class,

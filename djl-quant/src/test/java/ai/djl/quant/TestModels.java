@@ -98,27 +98,32 @@ public final class TestModels {
         }
     }
 
-    /** A custom block that calls a child through a field: not rewritable. */
+    /** A custom block that calls its one child through a field: not rewritable. */
     public static final class FieldBlock extends AbstractBlock {
-        private final Conv2d conv;
+        private final Block child;
 
+        /** With a 3×3 convolution of 4 filters as the child, named "conv". */
         public FieldBlock() {
-            conv = addChildBlock("conv", Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(4).build());
+            this("conv", Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(4).build());
+        }
+
+        public FieldBlock(String name, Block child) {
+            this.child = addChildBlock(name, child);
         }
 
         @Override
         protected NDList forwardInternal(ai.djl.training.ParameterStore ps, NDList inputs, boolean training, ai.djl.util.PairList<String, Object> params) {
-            return conv.forward(ps, inputs, training, params);
+            return child.forward(ps, inputs, training, params);
         }
 
         @Override
         protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
-            conv.initialize(manager, dataType, inputShapes);
+            child.initialize(manager, dataType, inputShapes);
         }
 
         @Override
         public Shape[] getOutputShapes(Shape[] inputShapes) {
-            return conv.getOutputShapes(inputShapes);
+            return child.getOutputShapes(inputShapes);
         }
     }
 }

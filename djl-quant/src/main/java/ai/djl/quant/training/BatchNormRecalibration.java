@@ -6,8 +6,6 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.quant.nn.BlockTree;
 import ai.djl.quant.nn.ParameterValues;
-import ai.djl.training.ParameterStore;
-import ai.djl.training.dataset.Batch;
 import ai.djl.training.dataset.Dataset;
 import ai.djl.translate.TranslateException;
 import java.io.IOException;
@@ -51,29 +49,14 @@ public final class BatchNormRecalibration {
      * @throws IllegalArgumentException when {@code batches < 1} or the data set is empty
      */
     public static int run(Block block, NDManager manager, Dataset data, int batches) throws IOException, TranslateException {
-        if (batches < 1) {
-            throw new IllegalArgumentException("BatchNorm re-estimation needs at least one batch, got " + batches);
-        }
         List<Statistics> norms = new ArrayList<>();
         collect(block, "", norms);
-        int used = 0;
-        try (NDManager scope = manager.newSubManager()) {
-            ParameterStore store = new ParameterStore(scope, false);
-            for (Batch batch : data.getData(scope)) {
-                // from zero, one update leaves exactly (1-m)·batch statistics
-                norms.forEach(Statistics::clear);
-                try (batch) {
-                    block.forward(store, batch.getData(), true);
-                }
-                norms.forEach(Statistics::accumulate);
-                if (++used == batches) {
-                    break;
-                }
-            }
-        }
-        if (used == 0) {
-            throw new IllegalArgumentException("BatchNorm re-estimation: the data set is empty");
-        }
+        // from zero, one update leaves exactly (1-m)·batch statistics
+        int used = ForwardPasses.run(manager, data, batches, (store, inputs) -> {
+            norms.forEach(Statistics::clear);
+            block.forward(store, inputs, true);
+            norms.forEach(Statistics::accumulate);
+        });
         for (Statistics s : norms) {
             s.store(used);
         }

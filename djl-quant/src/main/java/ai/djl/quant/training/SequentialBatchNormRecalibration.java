@@ -10,7 +10,6 @@ import ai.djl.nn.norm.BatchNorm;
 import ai.djl.quant.nn.BlockTree;
 import ai.djl.quant.nn.ParameterValues;
 import ai.djl.training.ParameterStore;
-import ai.djl.training.dataset.Batch;
 import ai.djl.training.dataset.Dataset;
 import ai.djl.training.util.ProgressBar;
 import ai.djl.translate.TranslateException;
@@ -70,9 +69,6 @@ public final class SequentialBatchNormRecalibration {
      * @throws IllegalStateException when a BatchNorm never receives an input
      */
     public static int run(Block block, NDManager manager, Dataset data, int batches) throws IOException, TranslateException {
-        if (batches < 1) {
-            throw new IllegalArgumentException("BatchNorm re-estimation needs at least one batch, got " + batches);
-        }
         List<InputStatistics> norms = new ArrayList<>();
         collect(block, "", norms);
         Map<Block, String> paths = new IdentityHashMap<>();
@@ -91,8 +87,7 @@ public final class SequentialBatchNormRecalibration {
                 progress.update(k + 1);
             }
         } finally {
-            // reverse order: a BatchNorm's parent path stays valid whatever was swapped before it
-            IntStream.iterate(norms.size() - 1, k -> k >= 0, k -> k - 1).forEach(k -> BlockTree.replace(block, norms.get(k).path, norms.get(k).norm));
+            norms.forEach(n -> BlockTree.replace(block, n.path, n.norm));
         }
         return norms.size();
     }
@@ -100,26 +95,18 @@ public final class SequentialBatchNormRecalibration {
     private static void estimate(Block block, NDManager manager, Dataset data, int batches, InputStatistics target)
             throws IOException, TranslateException {
         target.recording = true;
-        int used = 0;
-        try (NDManager scope = manager.newSubManager()) {
-            ParameterStore store = new ParameterStore(scope, false);
-            for (Batch batch : data.getData(scope)) {
-                try (batch) {
-                    block.forward(store, batch.getData(), false);
+        try {
+            ForwardPasses.run(manager, data, batches, (store, inputs) -> {
+                try {
+                    block.forward(store, inputs, false);
                 } catch (RuntimeException e) {
                     if (!(rootCause(e) instanceof Recorded)) {
                         throw e;
                     }
                 }
-                if (++used == batches) {
-                    break;
-                }
-            }
+            });
         } finally {
             target.recording = false;
-        }
-        if (used == 0) {
-            throw new IllegalArgumentException("BatchNorm re-estimation: the data set is empty");
         }
         target.store();
     }

@@ -12,11 +12,10 @@ import ai.djl.quant.nn.QuantizedNetwork;
 import ai.djl.quant.training.BatchNormRecalibration;
 import ai.djl.quant.training.SequentialBatchNormRecalibration;
 import ai.djl.quant.training.CocoEvaluator;
+import ai.djl.quant.training.ForwardPasses;
 import ai.djl.quant.zoo.ZooArtifacts;
 import ai.djl.quant.zoo.ZooVariant;
 import ai.djl.quant.zoo.detection.CenterNetTraining;
-import ai.djl.training.ParameterStore;
-import ai.djl.training.dataset.Batch;
 import ai.djl.training.dataset.Dataset;
 import java.util.Locale;
 import java.util.Optional;
@@ -68,7 +67,8 @@ public final class BatchNormEstimateBenchmark {
             for (int round = 1; round <= rounds; round++) {
                 String r = "W8A8, round " + round + ": ";
                 long start = System.nanoTime();
-                trainingForwards(network, manager, train, EXPONENTIAL_BATCHES);
+                // training-mode forwards as a fine-tuning's last steps make them, with no update
+                ForwardPasses.run(manager, train, EXPONENTIAL_BATCHES, (store, inputs) -> network.forward(store, inputs, true));
                 row(r + "exponential average of " + EXPONENTIAL_BATCHES + " batches", start, network, model, test);
                 start = System.nanoTime();
                 BatchNormRecalibration.run(network, manager, train, AVERAGED_BATCHES);
@@ -99,22 +99,6 @@ public final class BatchNormEstimateBenchmark {
             return Optional.of(norm);
         }
         return block.getChildren().values().stream().map(BatchNormEstimateBenchmark::firstBatchNorm).flatMap(Optional::stream).findFirst();
-    }
-
-    /** Training-mode forwards as a fine-tuning's last steps make them, with no update. */
-    private static void trainingForwards(Block block, NDManager manager, Dataset data, int batches) throws Exception {
-        int used = 0;
-        try (NDManager scope = manager.newSubManager()) {
-            ParameterStore store = new ParameterStore(scope, false);
-            for (Batch batch : data.getData(scope)) {
-                try (batch) {
-                    block.forward(store, batch.getData(), true);
-                }
-                if (++used == batches) {
-                    return;
-                }
-            }
-        }
     }
 
     /** Prints a row; {@code start} is when the estimate began (0: no estimate), read before the evaluation. */
