@@ -115,7 +115,7 @@ public final class Quantization {
 
     /** Replaces every sum-joined ParallelBlock, innermost first, by a {@link QuantizedSum}. */
     private static List<QuantizedSum> wrapSums(Block root, QuantizerSpec spec) {
-        List<Pair<String, ParallelBlock>> parallels = BlockTree.findParallelBlocks(root);
+        List<Pair<String, ParallelBlock>> parallels = BlockTree.find(root, ParallelBlock.class);
         List<QuantizedSum> sums = new ArrayList<>();
         try (NDManager probe = NDManager.newBaseManager()) {
             for (int i = parallels.size() - 1; i >= 0; i--) {

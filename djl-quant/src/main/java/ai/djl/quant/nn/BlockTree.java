@@ -4,7 +4,6 @@ import ai.djl.nn.AbstractBaseBlock;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Block;
 import ai.djl.nn.BlockList;
-import ai.djl.nn.ParallelBlock;
 import ai.djl.util.Pair;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
@@ -70,23 +69,25 @@ public final class BlockTree {
     }
 
     /**
-     * Finds the ParallelBlocks in depth-first order (a block before the blocks inside it).
+     * Finds the blocks of a type in depth-first order (a block before the blocks inside it).
      *
      * @param root the root block
-     * @return the blocks with their paths
+     * @param type the type, e.g. {@code ParallelBlock.class}
+     * @param <T> the type
+     * @return the blocks with their paths (empty for the root)
      */
-    public static List<Pair<String, ParallelBlock>> findParallelBlocks(Block root) {
-        List<Pair<String, ParallelBlock>> found = new ArrayList<>();
-        collectParallel(root, "", found);
+    public static <T extends Block> List<Pair<String, T>> find(Block root, Class<T> type) {
+        List<Pair<String, T>> found = new ArrayList<>();
+        collect(root, "", type, found);
         return found;
     }
 
-    private static void collectParallel(Block block, String path, List<Pair<String, ParallelBlock>> out) {
-        if (block instanceof ParallelBlock parallel) {
-            out.add(new Pair<>(path, parallel));
+    private static <T extends Block> void collect(Block block, String path, Class<T> type, List<Pair<String, T>> out) {
+        if (type.isInstance(block)) {
+            out.add(new Pair<>(path, type.cast(block)));
         }
         for (Pair<String, Block> child : block.getChildren()) {
-            collectParallel(child.getValue(), join(path, child.getKey()), out);
+            collect(child.getValue(), join(path, child.getKey()), type, out);
         }
     }
 

@@ -16,7 +16,6 @@ import ai.djl.training.util.ProgressBar;
 import ai.djl.translate.TranslateException;
 import ai.djl.util.PairList;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -70,8 +69,8 @@ public final class SequentialBatchNormRecalibration {
      * @throws IllegalStateException when a BatchNorm never receives an input
      */
     public static int run(Block block, NDManager manager, Dataset data, int batches) throws IOException, TranslateException {
-        List<InputStatistics> norms = new ArrayList<>();
-        collect(block, "", norms);
+        List<InputStatistics> norms = BlockTree.find(block, BatchNorm.class).stream()
+                .map(n -> new InputStatistics(n.getKey(), n.getValue())).toList();
         Map<Block, String> paths = new IdentityHashMap<>();
         norms.forEach(n -> paths.put(n.norm, n.path));
         try {
@@ -118,14 +117,6 @@ public final class SequentialBatchNormRecalibration {
             t = t.getCause();
         }
         return t;
-    }
-
-    private static void collect(Block block, String path, List<InputStatistics> out) {
-        if (block instanceof BatchNorm norm) {
-            out.add(new InputStatistics(path, norm));
-            return;
-        }
-        block.getChildren().forEach(child -> collect(child.getValue(), BlockTree.join(path, child.getKey()), out));
     }
 
     /** Ends a forward pass once the BatchNorm being estimated has seen its input. */

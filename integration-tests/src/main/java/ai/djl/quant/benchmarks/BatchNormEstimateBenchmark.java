@@ -7,6 +7,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.quant.Quantization;
 import ai.djl.quant.data.FashionMnistScenes;
+import ai.djl.quant.nn.BlockTree;
 import ai.djl.quant.nn.ParameterValues;
 import ai.djl.quant.nn.QuantizedNetwork;
 import ai.djl.quant.training.BatchNormRecalibration;
@@ -18,7 +19,6 @@ import ai.djl.quant.zoo.ZooVariant;
 import ai.djl.quant.zoo.detection.CenterNetTraining;
 import ai.djl.training.dataset.Dataset;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.Random;
 
 /**
@@ -84,7 +84,8 @@ public final class BatchNormEstimateBenchmark {
 
     /** Moves the running means of the first BatchNorm (in tree order) by ±STEM_SHIFT of its running σ. */
     private static void shiftFirstMeans(Block block, Random random) {
-        BatchNorm stem = firstBatchNorm(block).orElseThrow(() -> new IllegalStateException("no BatchNorm in the model"));
+        BatchNorm stem = BlockTree.find(block, BatchNorm.class).stream().findFirst()
+                .orElseThrow(() -> new IllegalStateException("no BatchNorm in the model")).getValue();
         Parameter mean = stem.getParameters().get("runningMean");
         float[] m = mean.getArray().toFloatArray();
         float[] v = stem.getParameters().get("runningVar").getArray().toFloatArray();
@@ -92,13 +93,6 @@ public final class BatchNormEstimateBenchmark {
             m[c] += (random.nextBoolean() ? 1 : -1) * STEM_SHIFT * (float) Math.sqrt(v[c]);
         }
         ParameterValues.overwrite(mean, m);
-    }
-
-    private static Optional<BatchNorm> firstBatchNorm(Block block) {
-        if (block instanceof BatchNorm norm) {
-            return Optional.of(norm);
-        }
-        return block.getChildren().values().stream().map(BatchNormEstimateBenchmark::firstBatchNorm).flatMap(Optional::stream).findFirst();
     }
 
     /** Prints a row; {@code start} is when the estimate began (0: no estimate), read before the evaluation. */

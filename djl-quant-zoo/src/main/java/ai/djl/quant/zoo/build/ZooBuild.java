@@ -12,7 +12,6 @@ import ai.djl.quant.data.FashionMnistScenes;
 import ai.djl.quant.export.CostReport;
 import ai.djl.quant.export.PackedModel;
 import ai.djl.quant.nn.QuantizedNetwork;
-import ai.djl.quant.training.SequentialBatchNormRecalibration;
 import ai.djl.quant.training.CheckpointListener;
 import ai.djl.quant.training.Checkpoints;
 import ai.djl.quant.training.ClassifierTraining;
@@ -21,6 +20,7 @@ import ai.djl.quant.training.EpochHistory;
 import ai.djl.quant.training.FineTuning;
 import ai.djl.quant.training.LambdaScheduleListener;
 import ai.djl.quant.training.NHotRecipe;
+import ai.djl.quant.training.SequentialBatchNormRecalibration;
 import ai.djl.quant.training.ShiftRecipe;
 import ai.djl.quant.zoo.ModelCard;
 import ai.djl.quant.zoo.ZooArtifacts;
@@ -91,7 +91,7 @@ public final class ZooBuild {
     /**
      * Training batches per BatchNorm from which a quantized detector's BatchNorm statistics are
      * re-estimated in inference mode after fine-tuning ({@link SequentialBatchNormRecalibration}):
-     * 640 scenes each, about 4 minutes for the 54 BatchNorms of CenterNet.
+     * 640 scenes each, about 7 minutes for the 54 BatchNorms of CenterNet.
      */
     private static final int DETECTOR_RECALIBRATION_BATCHES = 20;
 
