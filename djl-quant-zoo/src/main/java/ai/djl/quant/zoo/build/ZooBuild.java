@@ -84,8 +84,10 @@ public final class ZooBuild {
 
     /** Passes over the training data of a quantized classifier's fine-tuning. */
     static final int FINE_TUNE_PASSES = 3;
-    /** Of which n-hot's uniform stage; its n-hot stage is one pass. */
+    /** Of which n-hot's uniform stage. */
     static final int NHOT_UNIFORM_PASSES = 2;
+    /** And its n-hot stage. */
+    static final int NHOT_PASSES = 1;
     /** Passes of the detector's fine-tuning (n-hot: that many uniform, then {@link #DETECTOR_NHOT_PASSES}). */
     static final int DETECTOR_FINE_TUNE_PASSES = 1;
     /**
@@ -144,7 +146,7 @@ public final class ZooBuild {
         this.work = work;
         this.out = out;
         classifier = new Setup(FashionMnistDataset.trainingSet(128), FashionMnistDataset.testSet(500), 128, new Shape(1, 28, 28), 12,
-                0.01f, 1e-4f, null, 1, FINE_TUNE_PASSES, NHOT_UNIFORM_PASSES, 1, null, 0);
+                0.01f, 1e-4f, null, 1, FINE_TUNE_PASSES, NHOT_UNIFORM_PASSES, NHOT_PASSES, null, 0);
         FashionMnistScenes scenes = FashionMnistScenes.builder().setSampling(32, true).optScenes(smoke ? 64 : 30_000).build();
         FashionMnistScenes testScenes = FashionMnistScenes.builder().setSampling(32, false).optUsage(Dataset.Usage.TEST)
                 .optScenes(smoke ? 32 : 2_000).build();
