@@ -149,9 +149,54 @@ public final class ZooEvaluation {
     public static DetectorScore detect(ZooModel<Image, DetectedObjects> model, FashionMnistScenes scenes, int spotScenes)
             throws TranslateException {
         int n = sizeWithSpotCheck(scenes.size(), spotScenes, "scenes");
-        CocoEvaluator coco = new CocoEvaluator(FashionMnistDataset.CLASSES.length);
-        CocoEvaluator spot = new CocoEvaluator(FashionMnistDataset.CLASSES.length);
+        SceneDetections found = collect(model, scenes, n);
+        return new DetectorScore(found.score(n), spotScenes == 0 ? null : found.spotCheck(spotScenes));
+    }
+
+    /**
+     * The ground truth and the detections of some scenes, as the COCO evaluator takes them (image
+     * {@code i} is scene {@code i}; boxes in fractions of the canvas).
+     *
+     * @param truths every object of the scenes
+     * @param detections every detection
+     */
+    public record SceneDetections(List<CocoEvaluator.GroundTruth> truths, List<CocoEvaluator.Detection> detections) {
+
+        /**
+         * Scores the first {@code scenes} scenes.
+         *
+         * @param scenes how many leading scenes count
+         * @return COCO mAP@[.5:.95], mAP@.5 and per-class AP
+         */
+        public CocoEvaluator.Result score(int scenes) {
+            CocoEvaluator coco = new CocoEvaluator(FashionMnistDataset.CLASSES.length);
+            truths.stream().filter(t -> t.image() < scenes).forEach(coco::add);
+            detections.stream().filter(d -> d.image() < scenes).forEach(coco::add);
+            return coco.evaluate();
+        }
+
+        ModelCard.SpotCheck spotCheck(int scenes) {
+            CocoEvaluator.Result spot = score(scenes);
+            return new ModelCard.SpotCheck(scenes, -1, spot.map(), spot.map50());
+        }
+    }
+
+    /**
+     * Detects the objects of the first {@code n} scenes through the model's translator and a
+     * {@link Predictor}.
+     *
+     * @param model a zoo detector, loaded with {@link #detectorCriteria} for a COCO score
+     * @param scenes the scenes (e.g. the test scenes)
+     * @param n how many leading scenes
+     * @return their ground truth and detections
+     * @throws TranslateException when prediction fails
+     */
+    public static SceneDetections collect(ZooModel<Image, DetectedObjects> model, FashionMnistScenes scenes, int n)
+            throws TranslateException {
+        List<CocoEvaluator.GroundTruth> truths = new ArrayList<>();
+        List<CocoEvaluator.Detection> detections = new ArrayList<>();
         List<String> names = List.of(FashionMnistDataset.CLASSES);
+        double side = scenes.getCanvas();
         try (Predictor<Image, DetectedObjects> predictor = model.newPredictor()) {
             for (int from = 0; from < n; from += CHUNK) {
                 List<Image> images = new ArrayList<>();
@@ -164,25 +209,19 @@ public final class ZooEvaluation {
                 List<DetectedObjects> found = predictor.batchPredict(images);
                 for (int k = 0; k < found.size(); k++) {
                     int image = from + k;
-                    List<CocoEvaluator> into = image < spotScenes ? List.of(coco, spot) : List.of(coco);
                     for (DetectedObjects.DetectedObject d : found.get(k).<DetectedObjects.DetectedObject>items()) {
                         var r = d.getBoundingBox().getBounds();
-                        var detection = new CocoEvaluator.Detection(image, names.indexOf(d.getClassName()), d.getProbability(),
-                                new CocoEvaluator.Box(r.getX(), r.getY(), r.getWidth(), r.getHeight()));
-                        into.forEach(e -> e.add(detection));
+                        detections.add(new CocoEvaluator.Detection(image, names.indexOf(d.getClassName()), d.getProbability(),
+                                new CocoEvaluator.Box(r.getX(), r.getY(), r.getWidth(), r.getHeight())));
                     }
-                    double side = scenes.getCanvas();
                     for (FashionMnistScenes.SceneObject o : batch.get(k).objects()) {
-                        var truth = new CocoEvaluator.GroundTruth(image, o.label(),
-                                new CocoEvaluator.Box(o.x() / side, o.y() / side, o.w() / side, o.h() / side));
-                        into.forEach(e -> e.add(truth));
+                        truths.add(new CocoEvaluator.GroundTruth(image, o.label(),
+                                new CocoEvaluator.Box(o.x() / side, o.y() / side, o.w() / side, o.h() / side)));
                     }
                 }
             }
         }
-        CocoEvaluator.Result spotResult = spotScenes == 0 ? null : spot.evaluate();
-        return new DetectorScore(coco.evaluate(), spotResult == null ? null
-                : new ModelCard.SpotCheck(spotScenes, -1, spotResult.map(), spotResult.map50()));
+        return new SceneDetections(truths, detections);
     }
 
     /**

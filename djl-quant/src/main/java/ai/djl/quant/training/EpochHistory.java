@@ -2,6 +2,7 @@ package ai.djl.quant.training;
 
 import ai.djl.metric.Metrics;
 import ai.djl.training.Trainer;
+import ai.djl.training.evaluator.Evaluator;
 import ai.djl.training.listener.TrainingListenerAdapter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,7 +17,8 @@ import java.util.Locale;
 /**
  * Appends one line per finished epoch to a CSV training history ({@code epoch,loss,accuracy,seconds}:
  * the epoch's mean training loss and accuracy as DJL's evaluators accumulated them, and its wall
- * time), rewriting the file atomically, so that curves can be drawn after a run, resumed or not.
+ * time; a {@link Distillation distilled} run's loss is its task's, without the imitation term),
+ * rewriting the file atomically, so that curves can be drawn after a run, resumed or not.
  */
 public class EpochHistory extends TrainingListenerAdapter {
 
@@ -50,7 +52,13 @@ public class EpochHistory extends TrainingListenerAdapter {
     public void onEpoch(Trainer trainer) {
         epoch++;
         Metrics metrics = trainer.getMetrics();
-        double loss = latest(metrics, "train_epoch_" + trainer.getLoss().getName());
+        // distilled training: the task's loss, comparable with undistilled runs, not L_task + w·L_imitation
+        String lossName = trainer.getEvaluators().stream()
+                .filter(e -> e instanceof Distillation.TaskLoss)
+                .map(Evaluator::getName)
+                .findFirst()
+                .orElse(trainer.getLoss().getName());
+        double loss = latest(metrics, "train_epoch_" + lossName);
         double accuracy = latest(metrics, "train_epoch_Accuracy");
         double seconds = (System.nanoTime() - start) / 1e9;
         start = System.nanoTime();

@@ -22,8 +22,21 @@ import java.io.IOException;
  * @param learningRate the initial learning rate
  * @param weightDecay the weight decay of the model's parameters
  * @param loss the training loss, or null for classification (softmax cross-entropy, with accuracy)
+ * @param distillation a teacher whose outputs the model also learns to imitate, or null
  */
-public record FineTuning(int epochs, float learningRate, float weightDecay, Loss loss) {
+public record FineTuning(int epochs, float learningRate, float weightDecay, Loss loss, Distillation distillation) {
+
+    /**
+     * A fine-tuning without a teacher.
+     *
+     * @param epochs the number of epochs
+     * @param learningRate the initial learning rate
+     * @param weightDecay the weight decay of the model's parameters
+     * @param loss the training loss, or null for classification (softmax cross-entropy, with accuracy)
+     */
+    public FineTuning(int epochs, float learningRate, float weightDecay, Loss loss) {
+        this(epochs, learningRate, weightDecay, loss, null);
+    }
 
     /**
      * A classification fine-tuning.
@@ -33,7 +46,20 @@ public record FineTuning(int epochs, float learningRate, float weightDecay, Loss
      * @param weightDecay the weight decay of the model's parameters
      */
     public FineTuning(int epochs, float learningRate, float weightDecay) {
-        this(epochs, learningRate, weightDecay, null);
+        this(epochs, learningRate, weightDecay, null, null);
+    }
+
+    /**
+     * The same fine-tuning, distilled from a teacher: the loss becomes {@code L_task +
+     * w·L_imitation} (see {@link Distillation}); the progress bar also shows {@code L_task} alone.
+     * Classification then trains with softmax cross-entropy as its task loss, without the
+     * accuracy evaluator.
+     *
+     * @param teacher the distillation
+     * @return a new fine-tuning
+     */
+    public FineTuning withDistillation(Distillation teacher) {
+        return new FineTuning(epochs, learningRate, weightDecay, loss, teacher);
     }
 
     /**
@@ -80,12 +106,18 @@ public record FineTuning(int epochs, float learningRate, float weightDecay, Loss
         Tracker cosine = CosineTracker.builder().setBaseValue(learningRate).optFinalValue(0f).setMaxUpdates(steps).build();
         Tracker resumed = update -> cosine.getNewValue(update + done);
         Optimizer optimizer = QuantizationOptimizer.of(network, weights, resumed);
-        DefaultTrainingConfig config = loss == null
-                ? ClassifierTraining.config(optimizer, progress, extra)
-                : new DefaultTrainingConfig(loss)
-                        .optOptimizer(optimizer)
-                        .addTrainingListeners(progress ? TrainingListener.Defaults.logging() : TrainingListener.Defaults.basic())
-                        .addTrainingListeners(extra);
-        return ClassifierTraining.fit(model, train, epochs - completedEpochs, config, input);
+        if (loss == null && distillation == null) {
+            return ClassifierTraining.fit(model, train, epochs - completedEpochs, ClassifierTraining.config(optimizer, progress, extra), input);
+        }
+        Loss task = loss == null ? Loss.softmaxCrossEntropyLoss() : loss;
+        DefaultTrainingConfig config = new DefaultTrainingConfig(distillation == null ? task : distillation.loss(task))
+                .optOptimizer(optimizer)
+                .addTrainingListeners(progress ? TrainingListener.Defaults.logging() : TrainingListener.Defaults.basic())
+                .addTrainingListeners(extra);
+        if (distillation == null) {
+            return ClassifierTraining.fit(model, train, epochs - completedEpochs, config, input);
+        }
+        config.addEvaluator(Distillation.taskOnly(task));
+        return ClassifierTraining.fit(model, distillation.label(train), epochs - completedEpochs, config, input);
     }
 }

@@ -16,6 +16,7 @@ import ai.djl.quant.training.CheckpointListener;
 import ai.djl.quant.training.Checkpoints;
 import ai.djl.quant.training.ClassifierTraining;
 import ai.djl.quant.training.CocoEvaluator;
+import ai.djl.quant.training.Distillation;
 import ai.djl.quant.training.EpochHistory;
 import ai.djl.quant.training.FineTuning;
 import ai.djl.quant.training.LambdaScheduleListener;
@@ -27,6 +28,7 @@ import ai.djl.quant.zoo.ZooArtifacts;
 import ai.djl.quant.zoo.ZooEvaluation;
 import ai.djl.quant.zoo.ZooModelLoader;
 import ai.djl.quant.zoo.ZooVariant;
+import ai.djl.quant.zoo.detection.CenterNetImitationLoss;
 import ai.djl.quant.zoo.detection.CenterNetLoss;
 import ai.djl.quant.zoo.detection.CenterNetTraining;
 import ai.djl.repository.zoo.Criteria;
@@ -60,7 +62,10 @@ import java.util.Locale;
  *   <li>each quantized variant: quantization-aware fine-tuning from its base, cosine from 0.01 for
  *       classifiers (3 passes; n-hot: 2 uniform + 1 n-hot passes; shift: the λ schedule compressed
  *       into the 3 passes), from 1e-3 for CenterNet (1 pass of 30 000 scenes; n-hot: 1 uniform + 2
- *       n-hot passes), whose passes cost 15–20 minutes each on 2 cores where a classifier's cost 2–8.
+ *       n-hot passes, the n-hot ones {@link Distillation distilled} from the model that ended the
+ *       uniform stage with {@link CenterNetImitationLoss}, weight 1, the teacher normalising with
+ *       batch statistics), whose passes cost 15–20 minutes each on 2 cores where a classifier's
+ *       cost 2–8 (a distilled pass 17–19: the teacher's forward pass).
  *   <li>export: the packed file (float16 for fp32 bases, integer codes for quantized weights), then
  *       the card, whose score is measured by loading the file through a DJL Criteria and running
  *       the full test set as a user would (classifiers: the 10k test images; CenterNet: 2 000 test
@@ -91,8 +96,10 @@ public final class ZooBuild {
     /** Passes of the detector's fine-tuning (n-hot: that many uniform, then {@link #DETECTOR_NHOT_PASSES}). */
     static final int DETECTOR_FINE_TUNE_PASSES = 1;
     /**
-     * Passes of the detector's n-hot stage. With one, n-hot(8,2) scored 0.6077 mAP@[.5:.95]; with
-     * two, 0.6095 (training loss 0.666 → 0.658); two starting from 3e-4 instead of 1e-3, 0.6072.
+     * Passes of the detector's n-hot stage. Undistilled: with one, n-hot(8,2) scored 0.6077
+     * mAP@[.5:.95]; with two, 0.6095 (training loss 0.666 → 0.658); two starting from 3e-4 instead
+     * of 1e-3, 0.6072. Two distilled from the uniform stage's model ({@link Setup#nHotImitation}):
+     * 0.6123.
      */
     static final int DETECTOR_NHOT_PASSES = 2;
     /**
@@ -112,11 +119,12 @@ public final class ZooBuild {
 
     /**
      * How one application trains and tests; {@code epochsPerPass} epochs make one pass over the
-     * training data (1, or the detector's chunks).
+     * training data (1, or the detector's chunks); {@code nHotImitation}, when not null, distils the
+     * n-hot stage from the model that ended the uniform stage.
      */
     private record Setup(RandomAccessDataset train, RandomAccessDataset test, int batch, Shape example, int baseEpochs,
             float fineTuneLearningRate, float fineTuneWeightDecay, Loss loss, int epochsPerPass, int fineTunePasses,
-            int nHotUniformPasses, int nHotPasses, RandomAccessDataset recalibration, int recalibrationBatches) {
+            int nHotUniformPasses, int nHotPasses, Loss nHotImitation, RandomAccessDataset recalibration, int recalibrationBatches) {
         Shape input() {
             return new Shape(batch).addAll(example);
         }
@@ -146,7 +154,7 @@ public final class ZooBuild {
         this.work = work;
         this.out = out;
         classifier = new Setup(FashionMnistDataset.trainingSet(128), FashionMnistDataset.testSet(500), 128, new Shape(1, 28, 28), 12,
-                0.01f, 1e-4f, null, 1, FINE_TUNE_PASSES, NHOT_UNIFORM_PASSES, NHOT_PASSES, null, 0);
+                0.01f, 1e-4f, null, 1, FINE_TUNE_PASSES, NHOT_UNIFORM_PASSES, NHOT_PASSES, null, null, 0);
         FashionMnistScenes scenes = FashionMnistScenes.builder().setSampling(32, true).optScenes(smoke ? 64 : 30_000).build();
         FashionMnistScenes testScenes = FashionMnistScenes.builder().setSampling(32, false).optUsage(Dataset.Usage.TEST)
                 .optScenes(smoke ? 32 : 2_000).build();
@@ -157,7 +165,7 @@ public final class ZooBuild {
         detector = new Setup(chunks, testScenes, 32, new Shape(1, ZooVariant.SCENE_SIDE, ZooVariant.SCENE_SIDE), (smoke ? 1 : 10) * perPass,
                 // re-estimation reads the pool itself: each getData of the chunked set starts its next epoch
                 1e-3f, 1e-5f, new CenterNetLoss(10), perPass, DETECTOR_FINE_TUNE_PASSES, DETECTOR_FINE_TUNE_PASSES,
-                DETECTOR_NHOT_PASSES, scenes, smoke ? 2 : DETECTOR_RECALIBRATION_BATCHES);
+                DETECTOR_NHOT_PASSES, new CenterNetImitationLoss(10), scenes, smoke ? 2 : DETECTOR_RECALIBRATION_BATCHES);
     }
 
     public static void main(String[] args) throws Exception {
@@ -386,13 +394,33 @@ public final class ZooBuild {
             FineTuning uniform = new FineTuning(uniformEpochs, lr, wd, setup.loss());
             uniform.run(model, network, setup.train(), setup.input(), true, done, new CheckpointListener(checkpoints, done),
                     new EpochHistory(history, done));
+            // the teacher of the n-hot stage, kept apart: the stage's own checkpoints replace each other
+            Path stage1Dir = work.resolve(variant.artifactId()).resolve(variant.name() + "-uniform-stage");
+            Checkpoints stage1 = new Checkpoints(stage1Dir, variant.artifactId());
             if (done <= uniformEpochs) {
+                if (setup.nHotImitation() != null) {
+                    stage1.save(model, uniformEpochs);
+                }
                 NHotRecipe.switchToNHot(network);
             }
             int after = Math.max(done, uniformEpochs);
             FineTuning nHotStage = new FineTuning(epochs - uniformEpochs, lr, wd, setup.loss());
-            nHotStage.run(model, network, setup.train(), setup.input(), true, after - uniformEpochs,
-                    new CheckpointListener(checkpoints, after), new EpochHistory(history, after));
+            try (Model teacher = Model.newInstance(variant.artifactId())) {
+                if (setup.nHotImitation() != null) {
+                    if (stage1.latest().orElse(0) != uniformEpochs) {
+                        throw new IllegalStateException("the n-hot stage's teacher, the uniform stage's checkpoint of epoch "
+                                + uniformEpochs + " under " + stage1Dir + ", is missing: delete "
+                                + work.resolve(variant.artifactId()).resolve(variant.name()) + " to rebuild both stages");
+                    }
+                    teacher.setBlock(Quantization.wrap(variant.newFloatBlock(), variant.trainingConfig()));
+                    stage1.load(teacher, uniformEpochs);
+                    // batch statistics: its running ones are not re-estimated until the end of the build
+                    nHotStage = nHotStage.withDistillation(Distillation.builder().setTeacher(teacher.getBlock())
+                            .setImitation(setup.nHotImitation()).optBatchStatistics(true).build());
+                }
+                nHotStage.run(model, network, setup.train(), setup.input(), true, after - uniformEpochs,
+                        new CheckpointListener(checkpoints, after), new EpochHistory(history, after));
+            }
             return;
         }
         List<TrainingListener> listeners = new ArrayList<>(List.of(new CheckpointListener(checkpoints, done), new EpochHistory(history, done)));
@@ -424,7 +452,8 @@ public final class ZooBuild {
                     + variant.activationBits() + "-bit";
             case "nhot" -> "weights and activations: n-hot(" + variant.weightBits() + ",2) with learned step, after "
                     + setup.nHotUniformEpochs() + " uniform + " + (setup.fineTuneEpochs(variant) - setup.nHotUniformEpochs()) + " n-hot epochs"
-                    + (setup.epochsPerPass() > 1 ? " of " + setup.train().size() + " scenes" : "");
+                    + (setup.epochsPerPass() > 1 ? " of " + setup.train().size() + " scenes" : "")
+                    + (setup.nHotImitation() != null ? ", the n-hot stage distilled from the uniform stage's model" : "");
             case "learned" -> "weights: " + (1 << variant.weightBits()) + " learned levels per channel (Lloyd-Max init); activations: channel-balanced "
                     + variant.activationBits() + "-bit";
             default -> variant.quantizer();

@@ -22,7 +22,7 @@ import ai.djl.training.loss.Loss;
  */
 public class CenterNetLoss extends Loss {
 
-    private static final float SIZE_WEIGHT = 0.1f;
+    static final float SIZE_WEIGHT = 0.1f;
 
     private final int classes;
 
