@@ -55,11 +55,11 @@ public record FineTuning(int epochs, float learningRate, float weightDecay, Loss
      * Classification then trains with softmax cross-entropy as its task loss, without the
      * accuracy evaluator.
      *
-     * @param teacher the distillation
+     * @param teach the teacher, its imitation loss and weight
      * @return a new fine-tuning
      */
-    public FineTuning withDistillation(Distillation teacher) {
-        return new FineTuning(epochs, learningRate, weightDecay, loss, teacher);
+    public FineTuning withDistillation(Distillation teach) {
+        return new FineTuning(epochs, learningRate, weightDecay, loss, teach);
     }
 
     /**
