@@ -10,7 +10,9 @@ import ai.djl.quant.data.FashionMnistScenes;
 import ai.djl.quant.training.CocoEvaluator;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
+import ai.djl.training.dataset.Dataset;
 import ai.djl.translate.TranslateException;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -35,7 +37,10 @@ public final class ZooEvaluation {
      */
     public static final int SPOT_IMAGES = 1000;
 
-    /** The leading test scenes of a detector's spot check (an eighth of the 2 000 test scenes). */
+    /** The test scenes a detector's card is scored on. */
+    public static final int TEST_SCENES = 2_000;
+
+    /** The leading test scenes of a detector's spot check (an eighth of the {@link #TEST_SCENES}). */
     public static final int SPOT_SCENES = 250;
 
     private static final int CHUNK = 500;
@@ -121,6 +126,23 @@ public final class ZooEvaluation {
     public static Criteria.Builder<Image, DetectedObjects> detectorCriteria(ZooVariant variant) {
         return variant.criteria().setTypes(Image.class, DetectedObjects.class)
                 .optArgument(DetectorModelLoader.THRESHOLD_ARGUMENT, DETECTION_THRESHOLD);
+    }
+
+    /**
+     * The test scenes detector cards are scored on: the first {@code count} scenes of the
+     * Fashion-MNIST test split with the default seed, canvas and items ({@link #TEST_SCENES} for a
+     * card, fewer for its spot check or a smoke build, more for a tighter comparison: scene
+     * {@code i} is the same whatever the count), ready to read.
+     *
+     * @param count how many scenes
+     * @return the prepared scenes
+     * @throws IOException when the Fashion-MNIST test split cannot be read
+     */
+    public static FashionMnistScenes testScenes(int count) throws IOException {
+        FashionMnistScenes scenes = FashionMnistScenes.builder().setSampling(32, false).optUsage(Dataset.Usage.TEST)
+                .optScenes(count).build();
+        scenes.prepare(null);
+        return scenes;
     }
 
     /**

@@ -21,18 +21,37 @@ public final class CocoPairedBootstrap {
     private CocoPairedBootstrap() {}
 
     /**
-     * The observed differences and their 95 % intervals.
+     * Both detectors' scores on all images and the 95 % intervals of their differences.
      *
-     * @param map mAP@[.5:.95](a) - mAP@[.5:.95](b) on all images
-     * @param mapLow the interval's lower end
-     * @param mapHigh the interval's upper end
-     * @param map50 mAP@.5(a) - mAP@.5(b) on all images
-     * @param map50Low the interval's lower end
-     * @param map50High the interval's upper end
+     * @param a the first detector's score on all images
+     * @param b the second detector's score on all images
+     * @param mapLow the lower end of the interval of {@link #map()}
+     * @param mapHigh its upper end
+     * @param map50Low the lower end of the interval of {@link #map50()}
+     * @param map50High its upper end
      * @param resamples the number of resamples
      */
-    public record Difference(double map, double mapLow, double mapHigh, double map50, double map50Low, double map50High,
-            int resamples) {}
+    public record Difference(CocoEvaluator.Result a, CocoEvaluator.Result b, double mapLow, double mapHigh, double map50Low,
+            double map50High, int resamples) {
+
+        /**
+         * The observed difference of mAP@[.5:.95].
+         *
+         * @return {@code mAP(a) - mAP(b)} on all images
+         */
+        public double map() {
+            return a.map() - b.map();
+        }
+
+        /**
+         * The observed difference of mAP@.5.
+         *
+         * @return {@code mAP@.5(a) - mAP@.5(b)} on all images
+         */
+        public double map50() {
+            return a.map50() - b.map50();
+        }
+    }
 
     /**
      * Bootstraps the difference of two detectors' scores.
@@ -44,7 +63,7 @@ public final class CocoPairedBootstrap {
      * @param b the second detector's detections
      * @param resamples how many resamples (at least 100)
      * @param seed the seed of the draws
-     * @return the differences {@code a - b}
+     * @return both scores and the intervals of their differences {@code a - b}
      */
     public static Difference of(int classes, int images, List<GroundTruth> truths, List<Detection> a, List<Detection> b,
             int resamples, long seed) {
@@ -56,7 +75,7 @@ public final class CocoPairedBootstrap {
         List<List<Detection>> bOf = byImage(images, b, Detection::image);
         int[] all = new int[images];
         Arrays.setAll(all, i -> i);
-        double[] observed = difference(classes, all, truthOf, aOf, bOf);
+        CocoEvaluator.Result[] observed = scores(classes, all, truthOf, aOf, bOf);
         double[] map = new double[resamples];
         double[] map50 = new double[resamples];
         Random random = new Random(seed);
@@ -65,19 +84,19 @@ public final class CocoPairedBootstrap {
             for (int k = 0; k < images; k++) {
                 draw[k] = random.nextInt(images);
             }
-            double[] d = difference(classes, draw, truthOf, aOf, bOf);
-            map[r] = d[0];
-            map50[r] = d[1];
+            CocoEvaluator.Result[] d = scores(classes, draw, truthOf, aOf, bOf);
+            map[r] = d[0].map() - d[1].map();
+            map50[r] = d[0].map50() - d[1].map50();
         }
         Arrays.sort(map);
         Arrays.sort(map50);
         int low = (int) Math.floor(0.025 * (resamples - 1));
         int high = (int) Math.ceil(0.975 * (resamples - 1));
-        return new Difference(observed[0], map[low], map[high], observed[1], map50[low], map50[high], resamples);
+        return new Difference(observed[0], observed[1], map[low], map[high], map50[low], map50[high], resamples);
     }
 
-    /** {mAP, mAP@.5} of a minus b on the drawn images, the k-th draw numbered k. */
-    private static double[] difference(int classes, int[] draw, List<List<GroundTruth>> truthOf, List<List<Detection>> aOf,
+    /** The scores of a and b on the drawn images, the k-th draw numbered k. */
+    private static CocoEvaluator.Result[] scores(int classes, int[] draw, List<List<GroundTruth>> truthOf, List<List<Detection>> aOf,
             List<List<Detection>> bOf) {
         CocoEvaluator ea = new CocoEvaluator(classes);
         CocoEvaluator eb = new CocoEvaluator(classes);
@@ -91,9 +110,7 @@ public final class CocoPairedBootstrap {
             aOf.get(draw[k]).forEach(d -> ea.add(new Detection(image, d.label(), d.score(), d.box())));
             bOf.get(draw[k]).forEach(d -> eb.add(new Detection(image, d.label(), d.score(), d.box())));
         }
-        CocoEvaluator.Result ra = ea.evaluate();
-        CocoEvaluator.Result rb = eb.evaluate();
-        return new double[] {ra.map() - rb.map(), ra.map50() - rb.map50()};
+        return new CocoEvaluator.Result[] {ea.evaluate(), eb.evaluate()};
     }
 
     private static <T> List<List<T>> byImage(int images, List<T> items, java.util.function.ToIntFunction<T> image) {

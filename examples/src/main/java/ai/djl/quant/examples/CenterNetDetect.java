@@ -8,7 +8,6 @@ import ai.djl.quant.data.FashionMnistScenes;
 import ai.djl.quant.zoo.ZooEvaluation;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
-import ai.djl.training.dataset.Dataset;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
@@ -35,9 +34,7 @@ public final class CenterNetDetect {
         int count = args.length > 1 ? Integer.parseInt(args[1]) : 4;
         Path dir = Paths.get(args.length > 2 ? args[2] : "build/detections");
         Files.createDirectories(dir);
-        FashionMnistScenes scenes = FashionMnistScenes.builder().setSampling(1, false).optUsage(Dataset.Usage.TEST)
-                .optScenes(count).build();
-        scenes.prepare(null);
+        FashionMnistScenes scenes = ZooEvaluation.testScenes(count);
         Criteria<Image, DetectedObjects> criteria = Criteria.builder()
                 .setTypes(Image.class, DetectedObjects.class)
                 .optGroupId("ai.djl.quant")

@@ -15,9 +15,9 @@ import ai.djl.quant.training.SequentialBatchNormRecalibration;
 import ai.djl.quant.training.CocoEvaluator;
 import ai.djl.quant.training.ForwardPasses;
 import ai.djl.quant.zoo.ZooArtifacts;
+import ai.djl.quant.zoo.ZooEvaluation;
 import ai.djl.quant.zoo.ZooVariant;
 import ai.djl.quant.zoo.detection.CenterNetTraining;
-import ai.djl.training.dataset.Dataset;
 import java.util.Locale;
 import java.util.Random;
 
@@ -50,9 +50,8 @@ public final class BatchNormEstimateBenchmark {
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
         FashionMnistScenes train = FashionMnistScenes.builder().setSampling(32, true).optScenes(2_000).build();
-        FashionMnistScenes test = FashionMnistScenes.builder().setSampling(32, false).optUsage(Dataset.Usage.TEST).optScenes(250).build();
         train.prepare(null);
-        test.prepare(null);
+        FashionMnistScenes test = ZooEvaluation.testScenes(250);
         ZooVariant base = new ZooVariant("centernet", "fp32", 32, 32, ZooVariant.FASHION_MNIST_SCENES);
         ZooVariant w8a8 = new ZooVariant("centernet", "uniform", 8, 8, ZooVariant.FASHION_MNIST_SCENES);
         try (Model model = Model.newInstance("centernet")) {

@@ -14,10 +14,10 @@ import ai.djl.quant.training.CocoEvaluator;
 import ai.djl.quant.training.EpochHistory;
 import ai.djl.quant.training.FineTuning;
 import ai.djl.quant.training.NHotRecipe;
+import ai.djl.quant.zoo.ZooEvaluation;
 import ai.djl.quant.zoo.cv.CenterNet;
 import ai.djl.quant.zoo.detection.CenterNetLoss;
 import ai.djl.quant.zoo.detection.CenterNetTraining;
-import ai.djl.training.dataset.Dataset;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -49,10 +49,8 @@ public final class DetectionBenchmark {
         Path work = Paths.get(args.length > 5 ? args[5] : "runs/centernet").toAbsolutePath();
         Files.createDirectories(work);
         FashionMnistScenes train = FashionMnistScenes.builder().setSampling(BATCH, true).optScenes(trainScenes).build();
-        FashionMnistScenes test = FashionMnistScenes.builder().setSampling(BATCH, false).optUsage(Dataset.Usage.TEST)
-                .optScenes(testScenes).build();
         train.prepare(null);
-        test.prepare(null);
+        FashionMnistScenes test = ZooEvaluation.testScenes(testScenes);
         Shape input = new Shape(BATCH, 1, train.getCanvas(), train.getCanvas());
         Checkpoints base = new Checkpoints(work.resolve("fp32"), "centernet");
         trainBase(base, train, input, epochs, work);

@@ -87,9 +87,7 @@ public class ZooArtifactsTest {
                 // one moved detection shifts mAP by ~1/scenes: the allowance grows as the set shrinks
                 double tolerance = OTHER_CPU_MAP * c.testImages() / scenesScored;
                 Criteria<Image, DetectedObjects> criteria = ZooEvaluation.detectorCriteria(variant).build();
-                FashionMnistScenes scenes = FashionMnistScenes.builder().setSampling(32, false).optUsage(Dataset.Usage.TEST)
-                        .optScenes((int) scenesScored).build();
-                scenes.prepare(null);
+                FashionMnistScenes scenes = ZooEvaluation.testScenes(Math.toIntExact(scenesScored));
                 try (ZooModel<Image, DetectedObjects> model = criteria.loadModel()) {
                     CocoEvaluator.Result r = ZooEvaluation.detections(model, scenes);
                     System.out.printf(Locale.ROOT, "%s: mAP %.4f / %.4f on %d scenes (card %.4f / %.4f)%n", name, r.map(), r.map50(),

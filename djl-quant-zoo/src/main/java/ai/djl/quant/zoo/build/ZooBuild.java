@@ -1,5 +1,6 @@
 package ai.djl.quant.zoo.build;
 
+import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.modality.Classifications;
 import ai.djl.modality.cv.Image;
@@ -34,7 +35,6 @@ import ai.djl.quant.zoo.detection.CenterNetTraining;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.training.DefaultTrainingConfig;
-import ai.djl.training.dataset.Dataset;
 import ai.djl.training.dataset.RandomAccessDataset;
 import ai.djl.training.listener.TrainingListener;
 import ai.djl.training.loss.Loss;
@@ -156,10 +156,8 @@ public final class ZooBuild {
         classifier = new Setup(FashionMnistDataset.trainingSet(128), FashionMnistDataset.testSet(500), 128, new Shape(1, 28, 28), 12,
                 0.01f, 1e-4f, null, 1, FINE_TUNE_PASSES, NHOT_UNIFORM_PASSES, NHOT_PASSES, null, null, 0);
         FashionMnistScenes scenes = FashionMnistScenes.builder().setSampling(32, true).optScenes(smoke ? 64 : 30_000).build();
-        FashionMnistScenes testScenes = FashionMnistScenes.builder().setSampling(32, false).optUsage(Dataset.Usage.TEST)
-                .optScenes(smoke ? 32 : 2_000).build();
         scenes.prepare(null);
-        testScenes.prepare(null);
+        FashionMnistScenes testScenes = ZooEvaluation.testScenes(smoke ? 32 : ZooEvaluation.TEST_SCENES);
         int perPass = smoke ? 2 : DETECTOR_EPOCHS_PER_PASS;
         EpochChunks chunks = EpochChunks.builder().setPool(scenes, perPass).setSampling(32, true).build();
         detector = new Setup(chunks, testScenes, 32, new Shape(1, ZooVariant.SCENE_SIDE, ZooVariant.SCENE_SIDE), (smoke ? 1 : 10) * perPass,
@@ -394,26 +392,19 @@ public final class ZooBuild {
             FineTuning uniform = new FineTuning(uniformEpochs, lr, wd, setup.loss());
             uniform.run(model, network, setup.train(), setup.input(), true, done, new CheckpointListener(checkpoints, done),
                     new EpochHistory(history, done));
-            // the teacher of the n-hot stage, kept apart: the stage's own checkpoints replace each other
-            Path stage1Dir = work.resolve(variant.artifactId()).resolve(variant.name() + "-uniform-stage");
-            Checkpoints stage1 = new Checkpoints(stage1Dir, variant.artifactId());
+            // the teacher of a distilled n-hot stage, kept apart: the stage's own checkpoints replace each other
+            Checkpoints stage1 = setup.nHotImitation() == null ? null
+                    : new Checkpoints(uniformStageDirectory(variant), variant.artifactId());
             if (done <= uniformEpochs) {
-                if (setup.nHotImitation() != null) {
+                if (stage1 != null) {
                     stage1.save(model, uniformEpochs);
                 }
                 NHotRecipe.switchToNHot(network);
             }
             int after = Math.max(done, uniformEpochs);
             FineTuning nHotStage = new FineTuning(epochs - uniformEpochs, lr, wd, setup.loss());
-            try (Model teacher = Model.newInstance(variant.artifactId())) {
-                if (setup.nHotImitation() != null) {
-                    if (stage1.latest().orElse(0) != uniformEpochs) {
-                        throw new IllegalStateException("the n-hot stage's teacher, the uniform stage's checkpoint of epoch "
-                                + uniformEpochs + " under " + stage1Dir + ", is missing: delete "
-                                + work.resolve(variant.artifactId()).resolve(variant.name()) + " to rebuild both stages");
-                    }
-                    teacher.setBlock(Quantization.wrap(variant.newFloatBlock(), variant.trainingConfig()));
-                    stage1.load(teacher, uniformEpochs);
+            try (Model teacher = stage1 == null ? null : teacher(variant, stage1, uniformEpochs)) {
+                if (teacher != null) {
                     // batch statistics: its running ones are not re-estimated until the end of the build
                     nHotStage = nHotStage.withDistillation(Distillation.builder().setTeacher(teacher.getBlock())
                             .setImitation(setup.nHotImitation()).optBatchStatistics(true).build());
@@ -429,6 +420,29 @@ public final class ZooBuild {
         }
         new FineTuning(epochs, lr, wd, setup.loss())
                 .run(model, network, setup.train(), setup.input(), true, done, listeners.toArray(new TrainingListener[0]));
+    }
+
+    /** The model that ended the uniform stage of {@code variant}, loaded from {@code stage1}'s checkpoint of that epoch. */
+    private Model teacher(ZooVariant variant, Checkpoints stage1, int uniformEpochs) throws IOException, MalformedModelException {
+        if (stage1.latest().orElse(0) != uniformEpochs) {
+            throw new IllegalStateException("the n-hot stage's teacher, the uniform stage's checkpoint of epoch " + uniformEpochs
+                    + " under " + uniformStageDirectory(variant) + ", is missing: delete "
+                    + work.resolve(variant.artifactId()).resolve(variant.name()) + " to rebuild both stages");
+        }
+        Model teacher = Model.newInstance(variant.artifactId());
+        try {
+            teacher.setBlock(Quantization.wrap(variant.newFloatBlock(), variant.trainingConfig()));
+            stage1.load(teacher, uniformEpochs);
+            return teacher;
+        } catch (IOException | MalformedModelException | RuntimeException e) {
+            teacher.close();
+            throw e;
+        }
+    }
+
+    /** Where the model that ended an n-hot variant's uniform stage is kept: {@code <work>/<arch>/<variant>-uniform-stage}. */
+    private Path uniformStageDirectory(ZooVariant variant) {
+        return work.resolve(variant.artifactId()).resolve(variant.name() + "-uniform-stage");
     }
 
     /** The training history of a run: {@code <work>/<arch>/<run>/history.csv}. */

@@ -2,7 +2,6 @@ package ai.djl.quant.zoo.detection;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Activation;
 import ai.djl.quant.nn.GraphConstants;
 import ai.djl.training.loss.Loss;
@@ -44,14 +43,12 @@ public class CenterNetImitationLoss extends Loss {
                     + " does not match the student's " + s.getShape());
         }
         long batch = s.getShape().get(0);
-        NDIndex heatChannels = new NDIndex(":, :{}", classes);
-        NDArray teacherHeat = Activation.sigmoid(t.get(heatChannels));
-        NDArray heat = GraphConstants.div(Activation.sigmoid(s.get(heatChannels)).sub(teacherHeat).square().sum(), batch);
+        NDArray teacherHeat = Activation.sigmoid(CenterNetLoss.heatMap(t, classes));
+        NDArray heat = GraphConstants.div(Activation.sigmoid(CenterNetLoss.heatMap(s, classes)).sub(teacherHeat).square().sum(), batch);
 
         NDArray confidence = teacherHeat.max(new int[] {1}, true);
-        NDArray l1 = s.get(new NDIndex(":, {}:", classes)).sub(t.get(new NDIndex(":, {}:", classes))).abs().mul(confidence);
-        NDArray regression = GraphConstants.mul(l1.get(new NDIndex(":, :2")).sum(), CenterNetLoss.SIZE_WEIGHT)
-                .add(l1.get(new NDIndex(":, 2:")).sum());
+        NDArray l1 = CenterNetLoss.regressionMaps(s, classes).sub(CenterNetLoss.regressionMaps(t, classes)).abs().mul(confidence);
+        NDArray regression = CenterNetLoss.weightedRegressionSum(l1);
         return heat.add(regression.div(confidence.sum().add(GraphConstants.scalar(confidence, 1e-6))));
     }
 }

@@ -22,7 +22,7 @@ import ai.djl.training.loss.Loss;
  */
 public class CenterNetLoss extends Loss {
 
-    static final float SIZE_WEIGHT = 0.1f;
+    private static final float SIZE_WEIGHT = 0.1f;
 
     private final int classes;
 
@@ -49,17 +49,35 @@ public class CenterNetLoss extends Loss {
         NDArray mask = GraphConstants.of(manager, t.mask(), new Shape(batch, 1, side, side));
         float objects = Math.max(1, t.objects());
 
-        NDArray p = Activation.sigmoid(out.get(new NDIndex(":, :{}", classes))).clip(1e-4f, 1 - 1e-4f);
+        NDArray p = Activation.sigmoid(heatMap(out, classes)).clip(1e-4f, 1 - 1e-4f);
         NDArray positive = heat.eq(1f).toType(p.getDataType(), false);
         NDArray negative = positive.neg().add(1f);
         NDArray posLoss = p.log().mul(p.neg().add(1f).square()).mul(positive);
         NDArray negLoss = p.neg().add(1f).log().mul(p.square()).mul(GraphConstants.pow(heat.neg().add(1f), 4)).mul(negative);
         NDArray focal = GraphConstants.div(posLoss.sum().add(negLoss.sum()).neg(), objects);
 
-        NDArray predicted = out.get(new NDIndex(":, {}:", classes));
-        NDArray l1 = predicted.sub(regression).abs().mul(mask);
-        NDArray size = GraphConstants.div(l1.get(new NDIndex(":, :2")).sum(), objects);
-        NDArray offset = GraphConstants.div(l1.get(new NDIndex(":, 2:")).sum(), objects);
-        return focal.add(GraphConstants.mul(size, SIZE_WEIGHT)).add(offset);
+        NDArray l1 = regressionMaps(out, classes).sub(regression).abs().mul(mask);
+        return focal.add(GraphConstants.div(weightedRegressionSum(l1), objects));
+    }
+
+    /**
+     * The heat-map logits of a CenterNet output {@code (B, classes + 4, H, W)}: its first
+     * {@code classes} channels.
+     */
+    static NDArray heatMap(NDArray out, int classes) {
+        return out.get(new NDIndex(":, :{}", classes));
+    }
+
+    /** The regression maps of a CenterNet output, after its heat map: size (w, h), then offset (x, y). */
+    static NDArray regressionMaps(NDArray out, int classes) {
+        return out.get(new NDIndex(":, {}:", classes));
+    }
+
+    /**
+     * The weighted sum of per-position regression errors {@code e} laid out as {@link #regressionMaps}:
+     * {@code 0.1·Σ e_size + Σ e_offset}.
+     */
+    static NDArray weightedRegressionSum(NDArray errors) {
+        return GraphConstants.mul(errors.get(new NDIndex(":, :2")).sum(), SIZE_WEIGHT).add(errors.get(new NDIndex(":, 2:")).sum());
     }
 }
