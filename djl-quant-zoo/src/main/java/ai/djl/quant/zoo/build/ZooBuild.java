@@ -99,7 +99,7 @@ public final class ZooBuild {
      * Passes of the detector's n-hot stage. Undistilled: with one, n-hot(8,2) scored 0.6077
      * mAP@[.5:.95]; with two, 0.6095 (training loss 0.666 → 0.658); two starting from 3e-4 instead
      * of 1e-3, 0.6072. Two distilled from the uniform stage's model ({@link Setup#nHotImitation}):
-     * 0.6123.
+     * 0.6123 (shipped), and 0.6079 when run again: the spread between runs is as large as the gain.
      */
     static final int DETECTOR_NHOT_PASSES = 2;
     /**
