@@ -134,10 +134,11 @@ public final class Distillation {
      * @return the distillation loss, named {@code distilled}
      */
     public Loss loss(Loss task) {
+        Loss taskOnly = taskOnly(task);
         return new Loss("distilled") {
             @Override
             public NDArray evaluate(NDList labels, NDList predictions) {
-                NDArray taskLoss = task.evaluate(taskLabels(labels, predictions), predictions);
+                NDArray taskLoss = taskOnly.evaluate(labels, predictions);
                 NDArray imitate = imitation.evaluate(teacherOutputs(labels, predictions), predictions);
                 return taskLoss.add(GraphConstants.mul(imitate, weight));
             }

@@ -3,6 +3,7 @@ package ai.djl.quant.training;
 import ai.djl.Model;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.quant.nn.QuantizedNetwork;
+import ai.djl.training.dataset.Dataset;
 import ai.djl.training.dataset.RandomAccessDataset;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.DefaultTrainingConfig;
@@ -106,18 +107,21 @@ public record FineTuning(int epochs, float learningRate, float weightDecay, Loss
         Tracker cosine = CosineTracker.builder().setBaseValue(learningRate).optFinalValue(0f).setMaxUpdates(steps).build();
         Tracker resumed = update -> cosine.getNewValue(update + done);
         Optimizer optimizer = QuantizationOptimizer.of(network, weights, resumed);
+        DefaultTrainingConfig config;
+        Dataset data = train;
         if (loss == null && distillation == null) {
-            return ClassifierTraining.fit(model, train, epochs - completedEpochs, ClassifierTraining.config(optimizer, progress, extra), input);
+            config = ClassifierTraining.config(optimizer, progress, extra);
+        } else {
+            Loss task = loss == null ? Loss.softmaxCrossEntropyLoss() : loss;
+            config = new DefaultTrainingConfig(distillation == null ? task : distillation.loss(task))
+                    .optOptimizer(optimizer)
+                    .addTrainingListeners(progress ? TrainingListener.Defaults.logging() : TrainingListener.Defaults.basic())
+                    .addTrainingListeners(extra);
+            if (distillation != null) {
+                config.addEvaluator(Distillation.taskOnly(task));
+                data = distillation.label(train);
+            }
         }
-        Loss task = loss == null ? Loss.softmaxCrossEntropyLoss() : loss;
-        DefaultTrainingConfig config = new DefaultTrainingConfig(distillation == null ? task : distillation.loss(task))
-                .optOptimizer(optimizer)
-                .addTrainingListeners(progress ? TrainingListener.Defaults.logging() : TrainingListener.Defaults.basic())
-                .addTrainingListeners(extra);
-        if (distillation == null) {
-            return ClassifierTraining.fit(model, train, epochs - completedEpochs, config, input);
-        }
-        config.addEvaluator(Distillation.taskOnly(task));
-        return ClassifierTraining.fit(model, distillation.label(train), epochs - completedEpochs, config, input);
+        return ClassifierTraining.fit(model, data, epochs - completedEpochs, config, input);
     }
 }
