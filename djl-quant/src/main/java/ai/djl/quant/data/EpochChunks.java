@@ -2,6 +2,7 @@ package ai.djl.quant.data;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.dataset.Batch;
+import ai.djl.training.dataset.BatchSampler;
 import ai.djl.training.dataset.RandomAccessDataset;
 import ai.djl.training.dataset.Record;
 import ai.djl.training.dataset.Sampler;
@@ -19,13 +20,16 @@ import java.util.concurrent.ExecutorService;
  * it is killed.
  *
  * <p>Every {@code getData} call starts the next epoch: give the set to one training loop only, and
- * call {@link #startAt} with the epochs already done when resuming.
+ * call {@link #startAt} with the epochs already done when resuming. With {@link Builder#optSeed}
+ * epoch {@code e} reads its chunk in the order {@code SeededShuffle(seed, e)}, so a run, resumed or
+ * not, sees the same batches as any other run with that seed.
  */
 public final class EpochChunks extends RandomAccessDataset {
 
     private final RandomAccessDataset pool;
     private final int chunks;
     private final long chunkSize;
+    private final Long seed;
     private int nextEpoch;
     private volatile int chunk;
 
@@ -34,6 +38,7 @@ public final class EpochChunks extends RandomAccessDataset {
         pool = builder.pool;
         chunks = builder.chunks;
         chunkSize = pool.size() / chunks;
+        seed = builder.seed;
     }
 
     /**
@@ -78,8 +83,10 @@ public final class EpochChunks extends RandomAccessDataset {
     @Override
     public Iterable<Batch> getData(NDManager manager, Sampler sampler, ExecutorService executorService)
             throws IOException, TranslateException {
-        chunk = nextEpoch++ % chunks;
-        return super.getData(manager, sampler, executorService);
+        int epoch = nextEpoch++;
+        chunk = epoch % chunks;
+        Sampler order = seed == null ? sampler : new BatchSampler(new SeededShuffle(seed, epoch), sampler.getBatchSize(), false);
+        return super.getData(manager, order, executorService);
     }
 
     @Override
@@ -105,6 +112,7 @@ public final class EpochChunks extends RandomAccessDataset {
 
         private RandomAccessDataset pool;
         private int chunks;
+        private Long seed;
 
         Builder() {}
 
@@ -123,6 +131,19 @@ public final class EpochChunks extends RandomAccessDataset {
         public Builder setPool(RandomAccessDataset pool, int chunks) {
             this.pool = pool;
             this.chunks = chunks;
+            return this;
+        }
+
+        /**
+         * Makes every epoch's order a function of the seed and the epoch ({@link SeededShuffle}),
+         * in batches of the sampling's batch size, the last one possibly short; without a seed
+         * the sampling's own order is used (DJL's random sampler: a new order per run).
+         *
+         * @param seed the seed
+         * @return this builder
+         */
+        public Builder optSeed(long seed) {
+            this.seed = seed;
             return this;
         }
 

@@ -353,12 +353,7 @@ public final class FashionMnistDataset extends RandomAccessDataset {
         // A new permutation and new augmentations per pass, reproducible from the seed.
         Random random = new Random(seed + 7919L * epoch++);
         if (shuffle) {
-            for (int i = n - 1; i > 0; i--) {
-                int j = random.nextInt(i + 1);
-                int t = order[i];
-                order[i] = order[j];
-                order[j] = t;
-            }
+            SeededShuffle.shuffle(order, random);
         }
         int batches = (n + batchSize - 1) / batchSize;
         return () ->

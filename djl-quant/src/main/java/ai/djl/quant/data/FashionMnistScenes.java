@@ -111,8 +111,7 @@ public final class FashionMnistScenes extends RandomAccessDataset {
      * @return the scene
      */
     public Scene scene(int index) {
-        // java.util.Random's first outputs are correlated for neighbouring seeds: mix the index in
-        Random random = new Random(new java.util.SplittableRandom(seed * 0x9E3779B97F4A7C15L + index).nextLong());
+        Random random = SeededShuffle.random(seed, index);
         float[] pixels = new float[canvas * canvas];
         List<SceneObject> objects = new ArrayList<>();
         int wanted = minItems + random.nextInt(maxItems - minItems + 1);

@@ -33,16 +33,48 @@ public class EpochChunksTest {
         }
     }
 
+    @Test
+    public void aSeededRunRepeatsItsOrderAlsoWhenResumed() throws Exception {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            ArrayDataset pool = new ArrayDataset.Builder().setData(manager.arange(40f).reshape(new Shape(40, 1)))
+                    .optLabels(manager.zeros(new Shape(40))).setSampling(1, false).build();
+            EpochChunks run = EpochChunks.builder().setPool(pool, 2).setSampling(4, true).optSeed(7).build();
+            List<List<Float>> epochs = new ArrayList<>();
+            for (int e = 0; e < 4; e++) {
+                epochs.add(order(run, manager));
+            }
+            Assert.assertEquals(sorted(epochs.get(0)), sorted(epochs.get(2)), "epochs 0 and 2 read the same chunk");
+            Assert.assertNotEquals(epochs.get(0), epochs.get(2), "in another order");
+            EpochChunks resumed = EpochChunks.builder().setPool(pool, 2).setSampling(4, true).optSeed(7).build();
+            resumed.startAt(2);
+            Assert.assertEquals(order(resumed, manager), epochs.get(2));
+            Assert.assertEquals(order(resumed, manager), epochs.get(3));
+            EpochChunks other = EpochChunks.builder().setPool(pool, 2).setSampling(4, true).optSeed(8).build();
+            Assert.assertNotEquals(order(other, manager), epochs.get(0));
+        }
+    }
+
     /** One epoch's values, sorted (the sampler shuffles within the chunk). */
     private static List<Float> epoch(EpochChunks chunks, NDManager manager) throws Exception {
+        return sorted(order(chunks, manager));
+    }
+
+    /** One epoch's values in the order its batches gave them. */
+    private static List<Float> order(EpochChunks chunks, NDManager manager) throws Exception {
         List<Float> seen = new ArrayList<>();
         for (Batch batch : chunks.getData(manager)) {
+            Assert.assertTrue(batch.getSize() <= 4);
             for (float v : batch.getData().head().toFloatArray()) {
                 seen.add(v);
             }
             batch.close();
         }
-        seen.sort(null);
         return seen;
+    }
+
+    private static List<Float> sorted(List<Float> values) {
+        List<Float> copy = new ArrayList<>(values);
+        copy.sort(null);
+        return copy;
     }
 }

@@ -64,7 +64,8 @@ public final class DetectorGap {
                 r.map(), r.map50(), n, card.map(), card.map50(), card.testImages());
     }
 
-    private static ZooVariant variant(String name) {
+    /** The CenterNet variant named {@code name}, or an error naming it. */
+    static ZooVariant variant(String name) {
         return ZooVariant.catalogue().stream()
                 .filter(z -> z.isDetector() && z.name().equals(name))
                 .findFirst()
