@@ -35,6 +35,22 @@ public final class TestModels {
                 .add(Linear.builder().setUnits(10).build());
     }
 
+    /**
+     * conv(4)-bn-relu-conv(3)-bn on 8×8 single-channel inputs, initialised with seed {@code seed}:
+     * the BatchNorms are children 1 and 4, the second fed through the first.
+     */
+    public static SequentialBlock twoBatchNorms(NDManager manager, int seed) {
+        manager.getEngine().setRandomSeed(seed);
+        SequentialBlock net = new SequentialBlock()
+                .add(Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(4).build())
+                .add(BatchNorm.builder().build())
+                .add(Activation::relu)
+                .add(Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(3).build())
+                .add(BatchNorm.builder().build());
+        net.initialize(manager, DataType.FLOAT32, new Shape(8, 1, 8, 8));
+        return net;
+    }
+
     /** Initialises a block for {@link #INPUT}. */
     public static <B extends Block> B init(B block, NDManager manager) {
         manager.getEngine().setRandomSeed(1);

@@ -47,7 +47,11 @@ import java.util.stream.IntStream;
  * ParallelBlock} trees) and reached through their parents' children (a parent that calls one
  * through a field is refused up front, with its path). Quantizers should be calibrated already (by
  * training, or by {@link BatchNormRecalibration#run}): one that is not calibrates on the first
- * inference-mode tensor it sees here.
+ * inference-mode tensor it sees here. Switch a model that ships in deploy mode to it first ({@code
+ * QuantizedNetwork.setDeployMode(true)}): the training path computes the same levels up to float
+ * rounding, yet on the zoo's CenterNets the same 60 batches per BatchNorm estimated through the
+ * training path scored 0.6193 (W8A8) and 0.6147 (n-hot), through deploy mode 0.6205 and 0.6134:
+ * the statistics should fit the arithmetic the model will run.
  */
 public final class SequentialBatchNormRecalibration {
 

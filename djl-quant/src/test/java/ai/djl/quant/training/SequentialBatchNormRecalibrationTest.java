@@ -5,10 +5,8 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
-import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.quant.TestModels;
 import ai.djl.training.ParameterStore;
@@ -21,14 +19,7 @@ public class SequentialBatchNormRecalibrationTest {
     @Test
     public void eachBatchNormGetsTheStatisticsOfItsInferenceModeInput() throws Exception {
         try (NDManager manager = NDManager.newBaseManager()) {
-            manager.getEngine().setRandomSeed(5);
-            SequentialBlock net = new SequentialBlock()
-                    .add(Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(4).build())
-                    .add(BatchNorm.builder().build())
-                    .add(Activation::relu)
-                    .add(Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(3).build())
-                    .add(BatchNorm.builder().build());
-            net.initialize(manager, DataType.FLOAT32, new Shape(8, 1, 8, 8));
+            SequentialBlock net = TestModels.twoBatchNorms(manager, 5);
             NDArray x = manager.randomNormal(new Shape(64, 1, 8, 8)).mul(3).add(1);
             ArrayDataset data = new ArrayDataset.Builder().setData(x).optLabels(manager.zeros(new Shape(64)))
                     .setSampling(8, false).build();

@@ -1,29 +1,31 @@
 package ai.djl.quant.benchmarks;
 
-import ai.djl.engine.Engine;
 import ai.djl.modality.cv.Image;
 import ai.djl.modality.cv.output.DetectedObjects;
 import ai.djl.quant.data.FashionMnistScenes;
 import ai.djl.quant.training.CocoEvaluator;
-import ai.djl.quant.training.SequentialBatchNormRecalibration;
 import ai.djl.quant.zoo.ZooEvaluation;
 import ai.djl.quant.zoo.ZooModelLoader;
 import ai.djl.quant.zoo.ZooVariant;
+import ai.djl.quant.zoo.build.ZooBuild;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
+import java.util.Arrays;
 import java.util.Locale;
 
 /**
  * How much of a quantized detector's score is the luck of its BatchNorm statistics: loads a zoo
  * CenterNet through its Criteria, scores it with the statistics it ships, then re-estimates them
- * {@code rounds} times ({@link SequentialBatchNormRecalibration}, as the zoo build does after
- * fine-tuning, from {@code batches} random batches of 32 of the build's 30 000 training scenes per
- * BatchNorm, the draws seeded by the round) and scores each estimate on the same test scenes. The
+ * once per seed exactly as the zoo build does after fine-tuning ({@link
+ * ZooBuild#detectorRecalibration}: {@code batches} batches of 32 of the build's 30 000 training
+ * scenes per BatchNorm, drawn with the seed) and scores each estimate on the same test scenes. The
  * weights never change: the rows differ only by which training scenes the statistics came from.
- * A round takes 1–3 minutes per 20 batches, plus about a minute per 1 000 scenes scored.
+ * With the build's seed ({@link ZooBuild#SEED}) and batches the estimate is the shipped one again,
+ * up to the order of float sums. A round takes 8–11 minutes at 60 batches (3–5 at 20), plus about
+ * a minute per 1 000 scenes scored.
  *
- * <p>Arguments: {@code [variant=nhot-w8a8] [rounds=3] [scenes=2000] [batches=20] [artifactDir=the
- * zoo jar's]}.
+ * <p>Arguments: {@code [variant=nhot-w8a8] [seeds=17,1,2] [scenes=2000] [batches=60]
+ * [artifactDir=the zoo jar's]}.
  */
 public final class RecalibrationSpread {
 
@@ -31,37 +33,36 @@ public final class RecalibrationSpread {
 
     public static void main(String[] args) throws Exception {
         ZooVariant variant = DetectorGap.variant(args.length > 0 ? args[0] : "nhot-w8a8");
-        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+        long[] seeds = Arrays.stream((args.length > 1 ? args[1] : ZooBuild.SEED + ",1,2").split(",")).mapToLong(Long::parseLong)
+                .toArray();
         int n = args.length > 2 ? Integer.parseInt(args[2]) : ZooEvaluation.TEST_SCENES;
-        int batches = args.length > 3 ? Integer.parseInt(args[3]) : 20;
+        int batches = args.length > 3 ? Integer.parseInt(args[3]) : ZooBuild.DETECTOR_RECALIBRATION_BATCHES;
         Criteria.Builder<Image, DetectedObjects> criteria = ZooEvaluation.detectorCriteria(variant);
         if (args.length > 4) {
             criteria.optArgument(ZooModelLoader.ARTIFACT_DIRECTORY, args[4]);
         }
         FashionMnistScenes test = ZooEvaluation.testScenes(n);
-        FashionMnistScenes train = FashionMnistScenes.builder().setSampling(32, true).optScenes(30_000).build();
-        train.prepare(null);
+        FashionMnistScenes train = ZooBuild.detectorTrainingScenes(ZooBuild.DETECTOR_TRAINING_SCENES);
         try (ZooModel<Image, DetectedObjects> model = criteria.build().loadModel()) {
             System.out.printf("| %s statistics | estimate s | mAP@[.5:.95] / mAP@.5 (%d test scenes) |%n|---|---|---|%n",
                     variant.name(), n);
             CocoEvaluator.Result shipped = ZooEvaluation.detections(model, test);
             System.out.printf(Locale.ROOT, "| shipped | — | %.4f / %.4f |%n", shipped.map(), shipped.map50());
-            double[] maps = new double[rounds];
-            for (int round = 1; round <= rounds; round++) {
-                Engine.getInstance().setRandomSeed(round); // DJL's RandomSampler draws from the engine's seeded generator
+            double[] maps = new double[seeds.length];
+            for (int i = 0; i < seeds.length; i++) {
                 long start = System.nanoTime();
-                SequentialBatchNormRecalibration.run(model.getBlock(), model.getNDManager(), train, batches);
+                ZooBuild.detectorRecalibration(train, batches, seeds[i]).run(model.getBlock(), model.getNDManager());
                 double seconds = (System.nanoTime() - start) / 1e9;
                 CocoEvaluator.Result r = ZooEvaluation.detections(model, test);
-                maps[round - 1] = r.map();
-                System.out.printf(Locale.ROOT, "| re-estimated, seed %d, %d batches per BatchNorm | %.0f | %.4f / %.4f |%n", round,
-                        batches, seconds, r.map(), r.map50());
+                maps[i] = r.map();
+                System.out.printf(Locale.ROOT, "| re-estimated, seed %d%s, %d batches per BatchNorm | %.0f | %.4f / %.4f |%n", seeds[i],
+                        seeds[i] == ZooBuild.SEED ? " (the build's)" : "", batches, seconds, r.map(), r.map50());
             }
             double mean = 0;
             double min = Double.MAX_VALUE;
             double max = -Double.MAX_VALUE;
             for (double m : maps) {
-                mean += m / rounds;
+                mean += m / maps.length;
                 min = Math.min(min, m);
                 max = Math.max(max, m);
             }
@@ -69,8 +70,9 @@ public final class RecalibrationSpread {
             for (double m : maps) {
                 squares += (m - mean) * (m - mean);
             }
-            System.out.printf(Locale.ROOT, "%s re-estimated %d times: mAP@[.5:.95] mean %.4f, range %.2f points, sd %.2f points%n",
-                    variant.name(), rounds, mean, 100 * (max - min), rounds > 1 ? 100 * Math.sqrt(squares / (rounds - 1)) : 0);
+            System.out.printf(Locale.ROOT, "%s re-estimated with %d seeds: mAP@[.5:.95] mean %.4f, range %.2f points, sd %.2f points%n",
+                    variant.name(), maps.length, mean, 100 * (max - min),
+                    maps.length > 1 ? 100 * Math.sqrt(squares / (maps.length - 1)) : 0);
         }
     }
 }
