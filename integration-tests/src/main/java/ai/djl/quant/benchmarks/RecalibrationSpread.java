@@ -20,9 +20,9 @@ import java.util.Locale;
  * ZooBuild#detectorRecalibration}: {@code batches} batches of 32 of the build's 30 000 training
  * scenes per BatchNorm, drawn with the seed) and scores each estimate on the same test scenes. The
  * weights never change: the rows differ only by which training scenes the statistics came from.
- * With the build's seed ({@link ZooBuild#SEED}) and batches the estimate is the shipped one again,
- * up to the order of float sums. A round takes 8–11 minutes at 60 batches (3–5 at 20), plus about
- * a minute per 1 000 scenes scored.
+ * With the build's seed ({@link ZooBuild#SEED}) and batches the estimate is the shipped one again
+ * (both run in deploy mode). At 60 batches an estimate takes 3–4 minutes for W8A8 and 5–9 for
+ * n-hot, plus 1–2 minutes per 1 000 scenes scored.
  *
  * <p>Arguments: {@code [variant=nhot-w8a8] [seeds=17,1,2] [scenes=2000] [batches=60]
  * [artifactDir=the zoo jar's]}.

@@ -112,7 +112,7 @@ public final class ZooBuild {
     static final int DETECTOR_NHOT_PASSES = 2;
     /**
      * Training batches per BatchNorm from which a quantized detector's BatchNorm statistics are
-     * re-estimated in inference mode after fine-tuning ({@link #detectorRecalibration}): 1 920
+     * re-estimated in deploy mode after fine-tuning ({@link #detectorRecalibration}): 1 920
      * scenes each, for the 54 BatchNorms of CenterNet about 4 minutes (W8A8) and 10 (n-hot).
      * With 20 batches, three draws on the same weights scored 0.6090–0.6127 (n-hot) and
      * 0.6161–0.6212 (W8A8) ({@code RecalibrationSpread}): the draw moved a score as much as a
