@@ -518,8 +518,8 @@ public final class ZooBuild {
         String last = variant.isFloat() ? ""
                 : variant.isDetector() ? "; first convolution and head output convolutions float" : "; first convolution and classifier float";
         if (!variant.isFloat() && setup.recalibration() != null) {
-            last += "; BatchNorm statistics re-estimated after fine-tuning from each BatchNorm's inference-mode inputs, in order, over "
-                    + setup.recalibration().getBatches() + " training batches of " + setup.batch() + " each";
+            last += "; BatchNorm statistics re-estimated after fine-tuning, in deploy mode, from each BatchNorm's inference-mode inputs, in order, over "
+                    + setup.recalibration().getBatches() + " training batches of " + setup.batch() + " each drawn with seed " + SEED;
         }
         return switch (variant.quantizer()) {
             case "fp32" -> "none (float model; parameters stored as float16)";
