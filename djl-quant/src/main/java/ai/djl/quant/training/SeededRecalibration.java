@@ -20,11 +20,13 @@ public final class SeededRecalibration {
 
     private final EpochChunks draws;
     private final int batches;
+    private final long seed;
 
     private SeededRecalibration(Builder builder) {
         // one chunk: the whole pool; each BatchNorm's pass over it is one "epoch" of the seeded order
         draws = EpochChunks.builder().setPool(builder.pool, 1).setSampling(builder.batchSize, true).optSeed(builder.seed).build();
         batches = builder.batches;
+        seed = builder.seed;
     }
 
     /**
@@ -58,6 +60,15 @@ public final class SeededRecalibration {
      */
     public int getBatches() {
         return batches;
+    }
+
+    /**
+     * Returns the seed of the draws, for describing the estimate (a model card).
+     *
+     * @return the seed
+     */
+    public long getSeed() {
+        return seed;
     }
 
     /** The builder of {@link SeededRecalibration}: the pool and the batches, then the seed. */

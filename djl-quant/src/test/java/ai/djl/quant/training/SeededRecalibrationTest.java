@@ -21,6 +21,7 @@ public class SeededRecalibrationTest {
                     .setSampling(8, false).build();
             SeededRecalibration seven = SeededRecalibration.builder().setPool(pool, 8).setBatches(2).optSeed(7).build();
 
+            Assert.assertEquals(seven.getSeed(), 7);
             Assert.assertEquals(seven.run(net, manager), 2);
             float[] first = statistics(net);
             manager.getEngine().setRandomSeed(99); // the process-wide generator plays no part

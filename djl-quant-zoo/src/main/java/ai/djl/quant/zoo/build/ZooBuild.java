@@ -522,7 +522,7 @@ public final class ZooBuild {
                 : variant.isDetector() ? "; first convolution and head output convolutions float" : "; first convolution and classifier float";
         if (!variant.isFloat() && setup.recalibration() != null) {
             last += "; BatchNorm statistics re-estimated after fine-tuning, in deploy mode, from each BatchNorm's inference-mode inputs, in order, over "
-                    + setup.recalibration().getBatches() + " training batches of " + setup.batch() + " each drawn with seed " + SEED;
+                    + setup.recalibration().getBatches() + " training batches of " + setup.batch() + " each drawn with seed " + setup.recalibration().getSeed();
         }
         return switch (variant.quantizer()) {
             case "fp32" -> "none (float model; parameters stored as float16)";
