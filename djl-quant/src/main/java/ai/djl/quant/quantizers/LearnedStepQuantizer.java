@@ -167,6 +167,16 @@ public abstract class LearnedStepQuantizer extends Quantizer {
         return levels.max();
     }
 
+    /**
+     * Sets the step, one value per scale (per output channel, or one): for initialisations other
+     * than LSQ's.
+     *
+     * @param values the steps, positive
+     */
+    protected final void overwriteStep(float[] values) {
+        ParameterValues.overwrite(step, values);
+    }
+
     @Override
     protected void calibrate(NDArray x) {
         NDArray meanAbs = perScale(x, t -> t.abs().mean(new int[] {1}, true));

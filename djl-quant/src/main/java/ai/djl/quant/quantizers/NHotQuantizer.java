@@ -1,5 +1,6 @@
 package ai.djl.quant.quantizers;
 
+import ai.djl.ndarray.NDArray;
 import java.util.List;
 
 /**
@@ -19,13 +20,17 @@ public class NHotQuantizer extends LearnedStepQuantizer {
     private final int hot;
     private final NHotLevels nhot;
     private boolean nHotStage;
+    private boolean refitPending;
 
     protected NHotQuantizer(Builder builder) {
         super(builder);
         this.hot = builder.hot;
         this.nhot = new NHotLevels(bits, hot, signed);
-        setLevels(builder.uniformStage ? new UniformLevels(nhot.min(), nhot.max()) : nhot);
-        this.nHotStage = !builder.uniformStage;
+        if (builder.uniformStage) {
+            switchToUniform();
+        } else {
+            switchToNHot();
+        }
     }
 
     /**
@@ -67,6 +72,40 @@ public class NHotQuantizer extends LearnedStepQuantizer {
     public void switchToNHot() {
         setLevels(nhot);
         nHotStage = true;
+        refitPending = false;
+    }
+
+    /**
+     * Moves to the n-hot level set and fits the step anew to the next tensor quantized (the weights,
+     * or the first batch of activations of stage 2) by {@link MseStepSearch}: the step that
+     * minimises the squared error on the n-hot grid, instead of the one learned for the uniform
+     * grid. (For the activations of the zoo's CenterNet this halved the steps and left the score
+     * where it was: README, "Which half of the grid costs".)
+     */
+    public void switchToNHotRefittingStep() {
+        switchToNHot();
+        refitPending = true;
+        resetCalibration();
+    }
+
+    @Override
+    protected void calibrate(NDArray x) {
+        if (refitPending) {
+            overwriteStep(MseStepSearch.search(x, getLevels(), perChannel));
+            refitPending = false;
+        } else {
+            super.calibrate(x);
+        }
+    }
+
+    /**
+     * Moves back to the uniform level set of stage 1, {@code nearest(clip(x/Δ, min, max))·Δ} over
+     * every integer between the n-hot set's ends, keeping the learned step: what an n-hot model
+     * scores without its grid's coarseness, to measure what the grid costs.
+     */
+    public void switchToUniform() {
+        setLevels(new UniformLevels(nhot.min(), nhot.max()));
+        nHotStage = false;
     }
 
     /**

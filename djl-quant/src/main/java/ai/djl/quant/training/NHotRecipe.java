@@ -12,6 +12,7 @@ import ai.djl.training.dataset.RandomAccessDataset;
 import ai.djl.training.listener.TrainingListener;
 import ai.djl.translate.TranslateException;
 import java.io.IOException;
+import java.util.function.Predicate;
 
 /**
  * Two-stage n-hot fine-tuning (Sakuma et al. 2021) as one call: stage 1 fine-tunes with uniform
@@ -51,10 +52,27 @@ public final class NHotRecipe {
      * @return the number of quantizers switched
      */
     public static int switchToNHot(QuantizedNetwork network) {
+        return switchToNHot(network, q -> false);
+    }
+
+    /**
+     * Moves every n-hot quantizer of the model to its n-hot level set, keeping the learned steps
+     * except where {@code refitStep} says to fit one anew ({@link
+     * NHotQuantizer#switchToNHotRefittingStep}) to the next tensor it quantizes.
+     *
+     * @param network the wrapped model
+     * @param refitStep the quantizers whose steps are fitted to the n-hot grid by squared error
+     * @return the number of quantizers switched
+     */
+    public static int switchToNHot(QuantizedNetwork network, Predicate<Quantizer> refitStep) {
         int count = 0;
         for (Quantizer q : network.getQuantizers()) {
             if (q instanceof NHotQuantizer nhot) {
-                nhot.switchToNHot();
+                if (refitStep.test(q)) {
+                    nhot.switchToNHotRefittingStep();
+                } else {
+                    nhot.switchToNHot();
+                }
                 count++;
             }
         }

@@ -67,6 +67,31 @@ public class NHotQuantizerTest {
             // 3 is not a 1-hot level: 1.5 / 0.5 = 3 -> 2 or 4 (tie goes up)
             assertClose(QuantizerTesting.run(q, manager, input, "step").value(), new float[] {2f, -1f});
             Assert.assertEquals(q.getDirectParameters().get("step").getArray().toFloatArray(), new float[] {0.5f, 0.5f});
+            q.switchToUniform(); // and back, for measuring what the grid costs
+            Assert.assertFalse(q.isNHotStage());
+            Assert.assertEquals(q.describe(), stage1);
+            assertClose(QuantizerTesting.run(q, manager, input, "step").value(), new float[] {1.5f, -1.5f});
+        }
+    }
+
+    @Test
+    public void switchRefittingTheStepFitsItToTheNextTensor() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            NHotQuantizer q = (NHotQuantizer) NHotQuantizer.twoStageSpec(8, 2).create(QuantizerRole.WEIGHT);
+            float[] w = {0.3f, -1.2f, 0.05f, 0.9f, -0.4f, 0.7f};
+            NDArray input = manager.create(w, new ai.djl.ndarray.types.Shape(2, 3));
+            QuantizerTesting.init(q, manager, input, "step", 0.02f, 0.02f);
+            q.switchToNHotRefittingStep();
+            Assert.assertTrue(q.isNHotStage());
+            Assert.assertFalse(q.isCalibrated());
+            float[] expected = MseStepSearch.search(input, q.getLevels(), true);
+            QuantizerTesting.run(q, manager, input, null);
+            Assert.assertEquals(q.getDirectParameters().get("step").getArray().toFloatArray(), expected, 1e-7f);
+            Assert.assertNotEquals(expected[0], 0.02f, 1e-4f);
+            // fitted once: the step is the optimizer's again afterwards
+            q.getDirectParameters().get("step").getArray().set(new float[] {0.01f, 0.01f});
+            QuantizerTesting.run(q, manager, input, null);
+            Assert.assertEquals(q.getDirectParameters().get("step").getArray().toFloatArray(), new float[] {0.01f, 0.01f});
         }
     }
 

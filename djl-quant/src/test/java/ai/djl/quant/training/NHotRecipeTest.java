@@ -6,6 +6,7 @@ import ai.djl.quant.TestModels;
 import ai.djl.quant.nn.QuantizedNetwork;
 import ai.djl.quant.quantizers.NHotQuantizer;
 import ai.djl.quant.quantizers.Quantizer;
+import ai.djl.quant.quantizers.QuantizerRole;
 import org.testng.Assert;
 import org.testng.annotations.Test;
 
@@ -24,6 +25,22 @@ public class NHotRecipeTest {
             for (Quantizer q : qnet.getQuantizers()) {
                 Assert.assertTrue(((NHotQuantizer) q).isNHotStage());
                 Assert.assertEquals(q.numLevels(), q.isSigned() ? 87 : 58);
+            }
+        }
+    }
+
+    @Test
+    public void refitsTheStepsItIsToldTo() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            QuantizedNetwork qnet = Quantization.wrap(TestModels.init(TestModels.smallCnn(), manager), NHotRecipe.config(8, 2));
+            for (Quantizer q : qnet.getQuantizers()) {
+                q.markCalibrated(); // as after the uniform stage
+            }
+            Assert.assertEquals(NHotRecipe.switchToNHot(qnet, q -> q.getRole() != QuantizerRole.WEIGHT), 2);
+            for (Quantizer q : qnet.getQuantizers()) {
+                Assert.assertTrue(((NHotQuantizer) q).isNHotStage());
+                // a quantizer to refit calibrates again on its next tensor; the others keep their steps
+                Assert.assertEquals(q.isCalibrated(), q.getRole() == QuantizerRole.WEIGHT, q.getLayerName());
             }
         }
     }
