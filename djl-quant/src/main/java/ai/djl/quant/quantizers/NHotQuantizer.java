@@ -80,7 +80,7 @@ public class NHotQuantizer extends LearnedStepQuantizer {
      * or the first batch of activations of stage 2) by {@link MseStepSearch}: the step that
      * minimises the squared error on the n-hot grid, instead of the one learned for the uniform
      * grid. (For the activations of the zoo's CenterNet this halved the steps and left the score
-     * where it was: README, "Which half of the grid costs".)
+     * where it was: README, "What the activations' grid costs".)
      */
     public void switchToNHotRefittingStep() {
         switchToNHot();
@@ -101,7 +101,8 @@ public class NHotQuantizer extends LearnedStepQuantizer {
     /**
      * Moves back to the uniform level set of stage 1, {@code nearest(clip(x/Δ, min, max))·Δ} over
      * every integer between the n-hot set's ends, keeping the learned step: what an n-hot model
-     * scores without its grid's coarseness, to measure what the grid costs.
+     * scores without its grid's coarseness, to measure what the grid costs. Weights that already
+     * hold n-hot values (a packed artifact's) do not change: the uniform grid contains them.
      */
     public void switchToUniform() {
         setLevels(new UniformLevels(nhot.min(), nhot.max()));
