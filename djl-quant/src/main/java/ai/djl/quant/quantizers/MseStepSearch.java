@@ -45,7 +45,7 @@ public final class MseStepSearch {
                 zero[r] = !(max[r] > 0);
                 max[r] = zero[r] ? 1f : max[r]; // no candidate step of zero
             }
-            NDArray unit = scope.create(max).reshape(rows, 1).divi(magnitude * (double) CANDIDATES);
+            NDArray unit = GraphConstants.divi(scope.create(max).reshape(rows, 1), magnitude * (double) CANDIDATES);
             for (int k = 1; k <= CANDIDATES; k++) {
                 try (NDManager candidate = scope.newSubManager()) {
                     candidate.tempAttachAll(flat, unit); // a candidate's tensors are freed before the next
