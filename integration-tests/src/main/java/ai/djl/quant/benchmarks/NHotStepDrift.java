@@ -8,6 +8,7 @@ import ai.djl.quant.quantizers.QuantizerRole;
 import ai.djl.quant.training.Checkpoints;
 import ai.djl.quant.training.NHotRecipe;
 import ai.djl.quant.zoo.ZooVariant;
+import ai.djl.quant.zoo.build.ZooBuild;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,15 +34,16 @@ public final class NHotStepDrift {
             throw new IllegalArgumentException("NHotStepDrift: give a ZooBuild work directory that built centernet/nhot-w8a8");
         }
         ZooVariant variant = DetectorGap.variant("nhot-w8a8");
-        Path root = Path.of(args[0]).resolve(variant.artifactId());
-        Checkpoints switched = new Checkpoints(root.resolve(variant.name() + "-uniform-stage"), variant.artifactId());
-        Checkpoints ended = new Checkpoints(root.resolve(variant.name()), variant.artifactId());
+        Path work = Path.of(args[0]);
+        Path stage1 = ZooBuild.uniformStageDirectory(work, variant);
+        Path stage2 = ZooBuild.fineTuneDirectory(work, variant);
+        Checkpoints switched = new Checkpoints(stage1, variant.artifactId());
+        Checkpoints ended = new Checkpoints(stage2, variant.artifactId());
         int from = switched.latest().orElseThrow(() -> new IllegalArgumentException(
-                "NHotStepDrift: no uniform-stage checkpoint under " + root.resolve(variant.name() + "-uniform-stage")));
-        int to = ended.latest().orElseThrow(() -> new IllegalArgumentException(
-                "NHotStepDrift: no checkpoint under " + root.resolve(variant.name())));
+                "NHotStepDrift: no uniform-stage checkpoint under " + stage1));
+        int to = ended.latest().orElseThrow(() -> new IllegalArgumentException("NHotStepDrift: no checkpoint under " + stage2));
         if (to <= from) {
-            throw new IllegalArgumentException("NHotStepDrift: the n-hot stage of " + root + " has not saved an epoch yet");
+            throw new IllegalArgumentException("NHotStepDrift: the n-hot stage under " + stage2 + " has not saved an epoch yet");
         }
         List<Step> before = steps(variant, switched, from, false);
         List<Step> after = steps(variant, ended, to, true);

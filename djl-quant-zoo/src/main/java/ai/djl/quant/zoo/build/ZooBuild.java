@@ -324,7 +324,7 @@ public final class ZooBuild {
                 seconds = base.seconds(setup.baseEpochs());
                 fineTune = 0;
             } else {
-                Checkpoints tuned = new Checkpoints(work.resolve(variant.artifactId()).resolve(variant.name()), variant.artifactId());
+                Checkpoints tuned = new Checkpoints(fineTuneDirectory(work, variant), variant.artifactId());
                 fineTune(model, variant, tuned, setup);
                 // the statistics must fit the arithmetic that ships: deploy mode's exact levels,
                 // not the training path's (equal values up to float rounding, which this network's
@@ -461,7 +461,7 @@ public final class ZooBuild {
                     new EpochHistory(history, done));
             // the teacher of a distilled n-hot stage, kept apart: the stage's own checkpoints replace each other
             Checkpoints stage1 = setup.nHotImitation() == null ? null
-                    : new Checkpoints(uniformStageDirectory(variant), variant.artifactId());
+                    : new Checkpoints(uniformStageDirectory(work, variant), variant.artifactId());
             if (done <= uniformEpochs) {
                 if (stage1 != null) {
                     stage1.save(model, uniformEpochs);
@@ -496,8 +496,8 @@ public final class ZooBuild {
     private Model teacher(ZooVariant variant, Checkpoints stage1, int uniformEpochs) throws IOException, MalformedModelException {
         if (stage1.latest().orElse(0) != uniformEpochs) {
             throw new IllegalStateException("the n-hot stage's teacher, the uniform stage's checkpoint of epoch " + uniformEpochs
-                    + " under " + uniformStageDirectory(variant) + ", is missing: delete "
-                    + work.resolve(variant.artifactId()).resolve(variant.name()) + " to rebuild both stages");
+                    + " under " + uniformStageDirectory(work, variant) + ", is missing: delete "
+                    + fineTuneDirectory(work, variant) + " to rebuild both stages");
         }
         Model teacher = Model.newInstance(variant.artifactId());
         try {
@@ -510,9 +510,27 @@ public final class ZooBuild {
         }
     }
 
-    /** Where the model that ended an n-hot variant's uniform stage is kept: {@code <work>/<arch>/<variant>-uniform-stage}. */
-    private Path uniformStageDirectory(ZooVariant variant) {
+    /**
+     * Where a build keeps the model that ended an n-hot variant's uniform stage: {@code
+     * <work>/<arch>/<variant>-uniform-stage}.
+     *
+     * @param work the build's work directory
+     * @param variant the variant
+     * @return the directory
+     */
+    public static Path uniformStageDirectory(Path work, ZooVariant variant) {
         return work.resolve(variant.artifactId()).resolve(variant.name() + "-uniform-stage");
+    }
+
+    /**
+     * Where a build keeps a quantized variant's fine-tuning checkpoints: {@code <work>/<arch>/<variant>}.
+     *
+     * @param work the build's work directory
+     * @param variant the variant
+     * @return the directory
+     */
+    public static Path fineTuneDirectory(Path work, ZooVariant variant) {
+        return work.resolve(variant.artifactId()).resolve(variant.name());
     }
 
     /** The training history of a run: {@code <work>/<arch>/<run>/history.csv}. */
