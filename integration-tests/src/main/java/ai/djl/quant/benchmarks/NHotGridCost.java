@@ -26,8 +26,9 @@ import java.util.function.Predicate;
  * what the n-hot grid of the activations it moved costs the trained model.
  *
  * <p>The weights are not moved: the artifact holds their n-hot values, which the uniform grid of
- * the same step contains, so moving them changes nothing (a run that did scored exactly the {@code
- * nhot} row). What the weights' grid costs needs their latent values, from a training checkpoint.
+ * the same step contains, so moving them changes nothing (an earlier version that did scored
+ * exactly what the {@code nhot} row scores). What the weights' grid costs needs their latent
+ * values, from a training checkpoint.
  *
  * <p>Rows: {@code nhot} (the artifact as it is), {@code activations} (all of them), {@code
  * unsigned} (the activations that follow a ReLU6) and {@code signed} (the others: block outputs and
