@@ -1,7 +1,6 @@
 package ai.djl.quant.benchmarks;
 
 import ai.djl.Model;
-import ai.djl.quant.Quantization;
 import ai.djl.quant.nn.QuantizedNetwork;
 import ai.djl.quant.quantizers.Quantizer;
 import ai.djl.quant.quantizers.QuantizerRole;
@@ -68,15 +67,9 @@ public final class NHotStepDrift {
 
     /** Every quantizer's step, in the order of {@link QuantizedNetwork#getQuantizers}. */
     private static List<Step> steps(ZooVariant variant, Checkpoints checkpoints, int epoch, boolean nHotStage) throws Exception {
-        try (Model model = Model.newInstance(variant.artifactId())) {
-            QuantizedNetwork network = Quantization.wrap(variant.newFloatBlock(), variant.trainingConfig());
-            model.setBlock(network);
-            if (nHotStage) {
-                NHotRecipe.switchToNHot(network);
-            }
-            checkpoints.load(model, epoch);
+        try (Model model = ZooBuild.loadFineTuned(variant, checkpoints, epoch, nHotStage)) {
             List<Step> steps = new ArrayList<>();
-            for (Quantizer q : network.getQuantizers()) {
+            for (Quantizer q : ((QuantizedNetwork) model.getBlock()).getQuantizers()) {
                 steps.add(new Step(q.getRole(), q.getDirectParameters().get("step").getArray().toFloatArray()));
             }
             return steps;

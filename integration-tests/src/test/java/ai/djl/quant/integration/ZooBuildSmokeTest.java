@@ -1,5 +1,10 @@
 package ai.djl.quant.integration;
 
+import ai.djl.Model;
+import ai.djl.quant.nn.QuantizedNetwork;
+import ai.djl.quant.quantizers.NHotQuantizer;
+import ai.djl.quant.quantizers.Quantizer;
+import ai.djl.quant.training.Checkpoints;
 import ai.djl.quant.zoo.ModelCard;
 import ai.djl.quant.zoo.ZooArtifacts;
 import ai.djl.quant.zoo.ZooVariant;
@@ -36,6 +41,16 @@ public class ZooBuildSmokeTest {
             Assert.assertTrue(card.fileBytes() <= 1.05 * card.idealBytes(), v + ": " + card.fileBytes() + " vs ideal " + card.idealBytes());
         }
         Assert.assertTrue(Files.exists(work.resolve("centernet").resolve("fp32").resolve("history.csv")));
+        // the n-hot stage's last checkpoint loads back as the benchmarks read it: latent weights on the n-hot grid
+        ZooVariant nhot = detectors.stream().filter(v -> "nhot".equals(v.quantizer())).findFirst().orElseThrow();
+        Checkpoints stage2 = new Checkpoints(ZooBuild.fineTuneDirectory(work, nhot), nhot.artifactId());
+        try (Model model = ZooBuild.loadFineTuned(nhot, stage2, stage2.latest().orElseThrow(), true)) {
+            List<Quantizer> quantizers = ((QuantizedNetwork) model.getBlock()).getQuantizers();
+            Assert.assertFalse(quantizers.isEmpty());
+            for (Quantizer q : quantizers) {
+                Assert.assertTrue(((NHotQuantizer) q).isNHotStage(), q + " is not on the n-hot grid");
+            }
+        }
         // a second run finds everything built, checks the files, and trains nothing
         long before = Files.walk(work).count();
         Assert.assertTrue(ZooBuild.build(work, out, "centernet", true));

@@ -499,13 +499,36 @@ public final class ZooBuild {
                     + " under " + uniformStageDirectory(work, variant) + ", is missing: delete "
                     + fineTuneDirectory(work, variant) + " to rebuild both stages");
         }
-        Model teacher = Model.newInstance(variant.artifactId());
+        return loadFineTuned(variant, stage1, uniformEpochs, false);
+    }
+
+    /**
+     * A quantized variant as one of its fine-tuning checkpoints holds it: the fp32 block wrapped
+     * with the variant's training configuration (latent weights, learned steps), on the n-hot
+     * grid when {@code nHotStage} (a checkpoint of an n-hot variant's second stage), in training
+     * mode. The caller closes it.
+     *
+     * @param variant a quantized variant
+     * @param checkpoints the checkpoints, e.g. of {@link #fineTuneDirectory} or {@link #uniformStageDirectory}
+     * @param epoch the epoch to load
+     * @param nHotStage true to switch every quantizer to the n-hot grid before loading
+     * @return the model, its block a {@link QuantizedNetwork}
+     * @throws IOException when the checkpoint cannot be read
+     * @throws MalformedModelException when it does not fit the variant
+     */
+    public static Model loadFineTuned(ZooVariant variant, Checkpoints checkpoints, int epoch, boolean nHotStage)
+            throws IOException, MalformedModelException {
+        Model model = Model.newInstance(variant.artifactId());
         try {
-            teacher.setBlock(Quantization.wrap(variant.newFloatBlock(), variant.trainingConfig()));
-            stage1.load(teacher, uniformEpochs);
-            return teacher;
+            QuantizedNetwork network = Quantization.wrap(variant.newFloatBlock(), variant.trainingConfig());
+            model.setBlock(network);
+            if (nHotStage) {
+                NHotRecipe.switchToNHot(network);
+            }
+            checkpoints.load(model, epoch);
+            return model;
         } catch (IOException | MalformedModelException | RuntimeException e) {
-            teacher.close();
+            model.close();
             throw e;
         }
     }
