@@ -33,9 +33,13 @@ import java.util.function.Predicate;
  *
  * <p>The model comes from the zoo's artifact through its Criteria, or, with {@code
  * checkpoint=<work>}, from the last n-hot-stage checkpoint of a {@code ZooBuild} work directory
- * ({@link ZooBuild#loadFineTuned}), scored through the zoo's translator in deploy mode. Only the
- * checkpoint measures the weights: it holds their latent values, where the artifact holds their
- * n-hot values, which the uniform grid of the same step contains (moving those changes nothing).
+ * ({@link ZooBuild#loadFineTuned}), scored through the zoo's translator in deploy mode (the build's
+ * card exactly, when nothing moves). Only the checkpoint can move the weights: it holds their
+ * latent values, where the artifact holds their n-hot values, which the uniform grid of the same
+ * step contains (moving those changes nothing). Rounding latent values to the finer grid is not
+ * the same as removing the n-hot grid's cost, though: the model is fitted to its weights' n-hot
+ * values, from which the latent ones drift under the straight-through gradient (it lost 0.35
+ * points on the 3-pass probe's checkpoint: README).
  *
  * <p>Rows: {@code nhot} (the model as it is), {@code activations} (all of them), {@code unsigned}
  * (the activations that follow a ReLU6), {@code signed} (the others: block outputs and residual
@@ -49,10 +53,9 @@ import java.util.function.Predicate;
 public final class NHotGridCost {
 
     private static final ZooVariant VARIANT = DetectorGap.variant("nhot-w8a8");
+    private static final String CHECKPOINT = "checkpoint=";
 
     private NHotGridCost() {}
-
-    private static final String CHECKPOINT = "checkpoint=";
 
     public static void main(String[] args) throws Exception {
         List<String> chosen = List.of((args.length > 0 ? args[0] : "nhot,activations,unsigned,signed").split(","));
