@@ -48,6 +48,17 @@ public class DetectorModelLoader extends ZooModelLoader {
     @Override
     protected Translator<?, ?> defaultTranslator(Map<String, ?> arguments) {
         float threshold = arguments == null ? THRESHOLD : ArgumentsUtil.floatValue(arguments, THRESHOLD_ARGUMENT, THRESHOLD);
+        return translator(threshold);
+    }
+
+    /**
+     * The translator this loader gives a zoo detector: for a model built outside a Criteria (e.g.
+     * from a build's training checkpoint) that must detect exactly as the loaded one does.
+     *
+     * @param threshold the lowest score reported
+     * @return a {@link CenterNetTranslator} for the zoo's scenes
+     */
+    public static CenterNetTranslator translator(float threshold) {
         return new CenterNetTranslator(ZooVariant.SCENE_SIDE, threshold);
     }
 }

@@ -10,10 +10,10 @@ import ai.djl.quant.quantizers.Quantizer;
 import ai.djl.quant.quantizers.QuantizerRole;
 import ai.djl.quant.training.Checkpoints;
 import ai.djl.quant.training.CocoEvaluator;
+import ai.djl.quant.zoo.DetectorModelLoader;
 import ai.djl.quant.zoo.ZooEvaluation;
 import ai.djl.quant.zoo.ZooModelLoader;
 import ai.djl.quant.zoo.ZooVariant;
-import ai.djl.quant.zoo.detection.CenterNetTranslator;
 import ai.djl.quant.zoo.build.ZooBuild;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
@@ -64,8 +64,6 @@ public final class NHotGridCost {
         String source = args.length > 3 ? args[3] : null;
         boolean latent = source != null && source.startsWith(CHECKPOINT);
         ModelSource models = latent ? checkpoint(Path.of(source.substring(CHECKPOINT.length()))) : artifact(source);
-        FashionMnistScenes test = ZooEvaluation.testScenes(n);
-        FashionMnistScenes train = ZooBuild.detectorTrainingScenes(ZooBuild.DETECTOR_TRAINING_SCENES);
         record Row(String key, String name, boolean needsLatentWeights, Predicate<Quantizer> uniform) {}
         List<Row> all = List.of(
                 new Row("nhot", "n-hot(8,2) weights and activations", false, q -> false),
@@ -87,6 +85,8 @@ public final class NHotGridCost {
                         + "n-hot values the uniform grid contains; give " + CHECKPOINT + "<ZooBuild work directory> for their latent values");
             }
         }
+        FashionMnistScenes test = ZooEvaluation.testScenes(n);
+        FashionMnistScenes train = ZooBuild.detectorTrainingScenes(ZooBuild.DETECTOR_TRAINING_SCENES);
         System.out.printf("| grid of the n-hot CenterNet (%s: its trained weights and steps) | quantizers on the uniform grid "
                 + "| estimate s | mAP@[.5:.95] / mAP@.5 (%d test scenes) |%n|---|---|---|---|%n", models.description(), n);
         for (Row row : rows) {
@@ -143,7 +143,7 @@ public final class NHotGridCost {
             public ZooModel<Image, DetectedObjects> load() throws Exception {
                 Model model = ZooBuild.loadFineTuned(VARIANT, checkpoints, epoch, true);
                 ((QuantizedNetwork) model.getBlock()).setDeployMode(true);
-                return new ZooModel<>(model, new CenterNetTranslator(ZooVariant.SCENE_SIDE, ZooEvaluation.DETECTION_THRESHOLD));
+                return new ZooModel<>(model, DetectorModelLoader.translator(ZooEvaluation.DETECTION_THRESHOLD));
             }
 
             @Override
