@@ -34,6 +34,9 @@ import java.util.Map;
  *       bits) and LSQ activations;
  *   <li>{@code nhot}: n-hot(b, 2) weights and activations after two-stage fine-tuning;
  *       (CenterNet keeps its heads' output convolutions float too);
+ *   <li>{@code nhot-weights}: n-hot(b, 2) weights after two-stage fine-tuning, LSQ activations
+ *       (the {@code uniform} family's): every weight cost of {@code nhot} without the coarse
+ *       activation grid;
  *   <li>{@code learned}: learned level tables for the weights and channel-balanced activations.
  * </ul>
  *
@@ -55,7 +58,10 @@ public record ZooVariant(String artifactId, String quantizer, int weightBits, in
     public static final List<String> ARCHITECTURES = List.of("resnet18", "mobilenetv2", "centernet");
 
     /** The quantizer families, in catalogue order. */
-    public static final List<String> QUANTIZERS = List.of("fp32", "uniform", "shift", "nhot", "learned");
+    public static final List<String> QUANTIZERS = List.of("fp32", "uniform", "shift", "nhot", "nhot-weights", "learned");
+
+    /** The quantizer families each classifier comes in (at 4 bits when quantized). */
+    public static final List<String> CLASSIFIER_QUANTIZERS = List.of("fp32", "uniform", "shift", "nhot", "learned");
 
     /** The filter keys a Criteria may use. */
     public static final List<String> FILTER_KEYS = List.of("quantizer", "weightBits", "activationBits", "dataset");
@@ -80,14 +86,15 @@ public record ZooVariant(String artifactId, String quantizer, int weightBits, in
 
     /**
      * Every model the zoo-build command makes: per classifier the fp32 base and the 4-bit variant
-     * of each quantizer family; for CenterNet the fp32 base, uniform W8A8 and n-hot(8,2) W+A.
+     * of each of {@link #CLASSIFIER_QUANTIZERS}; for CenterNet the fp32 base, uniform W8A8, n-hot(8,2) W+A
+     * and n-hot(8,2) weights with uniform 8-bit activations.
      *
      * @return the variants, each architecture's base first
      */
     public static List<ZooVariant> catalogue() {
         List<ZooVariant> all = new ArrayList<>();
         for (String arch : CLASSIFIERS) {
-            for (String q : QUANTIZERS) {
+            for (String q : CLASSIFIER_QUANTIZERS) {
                 int bits = "fp32".equals(q) ? 32 : 4;
                 all.add(new ZooVariant(arch, q, bits, bits, FASHION_MNIST));
             }
@@ -95,6 +102,7 @@ public record ZooVariant(String artifactId, String quantizer, int weightBits, in
         all.add(new ZooVariant("centernet", "fp32", 32, 32, FASHION_MNIST_SCENES));
         all.add(new ZooVariant("centernet", "uniform", 8, 8, FASHION_MNIST_SCENES));
         all.add(new ZooVariant("centernet", "nhot", 8, 8, FASHION_MNIST_SCENES));
+        all.add(new ZooVariant("centernet", "nhot-weights", 8, 8, FASHION_MNIST_SCENES));
         return all;
     }
 
@@ -115,6 +123,16 @@ public record ZooVariant(String artifactId, String quantizer, int weightBits, in
     public ai.djl.ndarray.types.Shape inputShape() {
         int side = isDetector() ? SCENE_SIDE : 28;
         return new ai.djl.ndarray.types.Shape(1, side, side);
+    }
+
+    /**
+     * Returns whether this variant is fine-tuned in two stages, uniform then n-hot ({@code nhot}
+     * and {@code nhot-weights}).
+     *
+     * @return true when its training configuration starts in a uniform stage
+     */
+    public boolean isTwoStage() {
+        return quantizer.startsWith("nhot");
     }
 
     /**
@@ -254,8 +272,12 @@ public record ZooVariant(String artifactId, String quantizer, int weightBits, in
                 activations = LsqQuantizer.spec(activationBits);
             }
             case "nhot" -> {
-                weights = training ? NHotQuantizer.twoStageSpec(weightBits, 2) : NHotQuantizer.spec(weightBits, 2);
-                activations = training ? NHotQuantizer.twoStageSpec(activationBits, 2) : NHotQuantizer.spec(activationBits, 2);
+                weights = nHotSpec(weightBits, training);
+                activations = nHotSpec(activationBits, training);
+            }
+            case "nhot-weights" -> {
+                weights = nHotSpec(weightBits, training);
+                activations = LsqQuantizer.spec(activationBits);
             }
             case "learned" -> {
                 weights = LearnedLevelsQuantizer.spec(weightBits);
@@ -272,6 +294,11 @@ public record ZooVariant(String artifactId, String quantizer, int weightBits, in
             builder.optRule(CenterNet.headOutputsFloat());
         }
         return builder.build();
+    }
+
+    /** n-hot(b, 2): two-stage (starting uniform) for training, else on the n-hot grid. */
+    private static QuantizerSpec nHotSpec(int bits, boolean training) {
+        return training ? NHotQuantizer.twoStageSpec(bits, 2) : NHotQuantizer.spec(bits, 2);
     }
 
     @Override

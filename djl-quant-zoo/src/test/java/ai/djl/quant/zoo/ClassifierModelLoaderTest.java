@@ -48,7 +48,7 @@ public class ClassifierModelLoaderTest {
                 image[i] = random.nextInt(256) / 255f;
             }
         }
-        for (String q : ZooVariant.QUANTIZERS) {
+        for (String q : ZooVariant.CLASSIFIER_QUANTIZERS) {
             int bits = "fp32".equals(q) ? 32 : 4;
             ZooVariant variant = new ZooVariant("mobilenetv2", q, bits, bits, ZooVariant.FASHION_MNIST);
             Path dir = root.resolve("mobilenetv2").resolve(variant.name());
@@ -109,7 +109,7 @@ public class ClassifierModelLoaderTest {
 
     @Test
     public void everyVariantLoadsThroughCriteriaAndPredictsWhatItsFileComputes() throws Exception {
-        for (String q : ZooVariant.QUANTIZERS) {
+        for (String q : ZooVariant.CLASSIFIER_QUANTIZERS) {
             try (ZooModel<Image, Classifications> model = criteria(Map.of("quantizer", q), root).loadModel();
                     Predictor<Image, Classifications> predictor = model.newPredictor()) {
                 Assert.assertEquals(model.getProperty("quantizer"), q);

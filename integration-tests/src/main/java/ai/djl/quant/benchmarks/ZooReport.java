@@ -107,8 +107,8 @@ public final class ZooReport {
         }
         for (ZooVariant v : ZooVariant.catalogue()) {
             String nhot = v.artifactId() + "/" + v.name();
-            String uniform = nhot.replace("/nhot-", "/uniform-");
-            if ("nhot".equals(v.quantizer()) && fields.containsKey(nhot) && fields.containsKey(uniform)) {
+            String uniform = v.artifactId() + "/" + new ZooVariant(v.artifactId(), "uniform", v.weightBits(), v.activationBits(), v.dataset()).name();
+            if (v.isTwoStage() && fields.containsKey(nhot) && fields.containsKey(uniform)) {
                 System.out.print(BenchmarkSupport.nHotAgainstUniform(nhot + " vs " + uniform, fields.get(nhot), fields.get(uniform), 0,
                         v.isDetector() ? 100 : 1, 1, 2, 3));
             }

@@ -2,8 +2,10 @@ package ai.djl.quant.integration;
 
 import ai.djl.Model;
 import ai.djl.quant.nn.QuantizedNetwork;
+import ai.djl.quant.quantizers.LsqQuantizer;
 import ai.djl.quant.quantizers.NHotQuantizer;
 import ai.djl.quant.quantizers.Quantizer;
+import ai.djl.quant.quantizers.QuantizerRole;
 import ai.djl.quant.training.Checkpoints;
 import ai.djl.quant.zoo.ModelCard;
 import ai.djl.quant.zoo.ZooArtifacts;
@@ -30,7 +32,7 @@ public class ZooBuildSmokeTest {
         Path out = root.resolve("out");
         Assert.assertTrue(ZooBuild.build(work, out, "centernet", true), "a variant failed: see the log");
         List<ZooVariant> detectors = ZooVariant.catalogue().stream().filter(ZooVariant::isDetector).toList();
-        Assert.assertEquals(detectors.size(), 3);
+        Assert.assertEquals(detectors.size(), 4);
         ZooArtifacts built = ZooArtifacts.directory(out);
         for (ZooVariant v : detectors) {
             ModelCard card = built.card(v).orElseThrow(() -> new AssertionError(v + ": no card"));
@@ -41,14 +43,18 @@ public class ZooBuildSmokeTest {
             Assert.assertTrue(card.fileBytes() <= 1.05 * card.idealBytes(), v + ": " + card.fileBytes() + " vs ideal " + card.idealBytes());
         }
         Assert.assertTrue(Files.exists(work.resolve("centernet").resolve("fp32").resolve("history.csv")));
-        // the n-hot stage's last checkpoint loads back as the benchmarks read it: latent weights on the n-hot grid
-        ZooVariant nhot = detectors.stream().filter(v -> "nhot".equals(v.quantizer())).findFirst().orElseThrow();
-        Checkpoints stage2 = new Checkpoints(ZooBuild.fineTuneDirectory(work, nhot), nhot.artifactId());
-        try (Model model = ZooBuild.loadFineTuned(nhot, stage2, stage2.latest().orElseThrow(), true)) {
-            List<Quantizer> quantizers = ((QuantizedNetwork) model.getBlock()).getQuantizers();
-            Assert.assertFalse(quantizers.isEmpty());
-            for (Quantizer q : quantizers) {
-                Assert.assertTrue(((NHotQuantizer) q).isNHotStage(), q + " is not on the n-hot grid");
+        // the n-hot stage's last checkpoint loads back as the benchmarks read it: latent weights on the n-hot
+        // grid, and activations on it only for nhot (nhot-weights keeps them LSQ)
+        for (ZooVariant v : detectors.stream().filter(ZooVariant::isTwoStage).toList()) {
+            Checkpoints stage2 = new Checkpoints(ZooBuild.fineTuneDirectory(work, v), v.artifactId());
+            try (Model model = ZooBuild.loadFineTuned(v, stage2, stage2.latest().orElseThrow(), true)) {
+                List<Quantizer> quantizers = ((QuantizedNetwork) model.getBlock()).getQuantizers();
+                Assert.assertFalse(quantizers.isEmpty());
+                for (Quantizer q : quantizers) {
+                    boolean nHot = q.getRole() == QuantizerRole.WEIGHT || "nhot".equals(v.quantizer());
+                    Assert.assertEquals(q instanceof NHotQuantizer n && n.isNHotStage(), nHot, v + ": " + q);
+                    Assert.assertTrue(nHot || q instanceof LsqQuantizer, v + ": " + q);
+                }
             }
         }
         // a second run finds everything built, checks the files, and trains nothing

@@ -158,7 +158,7 @@ public final class ZooBuild {
 
         /** All fine-tuning epochs of {@code variant}: n-hot's uniform stage plus its n-hot stage. */
         int fineTuneEpochs(ZooVariant variant) {
-            return ("nhot".equals(variant.quantizer()) ? nHotUniformPasses + nHotPasses : fineTunePasses) * epochsPerPass;
+            return (variant.isTwoStage() ? nHotUniformPasses + nHotPasses : fineTunePasses) * epochsPerPass;
         }
 
         int nHotUniformEpochs() {
@@ -440,7 +440,7 @@ public final class ZooBuild {
         int uniformEpochs = setup.nHotUniformEpochs();
         int done = checkpoints.latest().orElse(0);
         setup.resumeAfter(done);
-        boolean nhot = "nhot".equals(variant.quantizer());
+        boolean nhot = variant.isTwoStage();
         if (done > 0) {
             if (nhot && done > uniformEpochs) {
                 NHotRecipe.switchToNHot(network); // saved in the n-hot stage; the last uniform epoch was saved before the switch
@@ -570,19 +570,27 @@ public final class ZooBuild {
         }
         return switch (variant.quantizer()) {
             case "fp32" -> "none (float model; parameters stored as float16)";
-            case "uniform" -> "weights: LSQ " + variant.weightBits() + "-bit signed per channel; activations: LSQ "
-                    + variant.activationBits() + "-bit per tensor (unsigned after a ReLU, else signed)";
+            case "uniform" -> "weights: LSQ " + variant.weightBits() + "-bit signed per channel; activations: " + lsqActivations(variant);
             case "shift" -> "weights: shift quantizer ±2^-k·3ρ0 (ρ0 the channel's root mean square, uncentered) with "
                     + (variant.weightBits() - 1) + " shift bits (no zero) per channel, λ schedule; activations: LSQ "
                     + variant.activationBits() + "-bit";
-            case "nhot" -> "weights and activations: n-hot(" + variant.weightBits() + ",2) with learned step, after "
-                    + setup.nHotUniformEpochs() + " uniform + " + (setup.fineTuneEpochs(variant) - setup.nHotUniformEpochs()) + " n-hot epochs"
-                    + (setup.epochsPerPass() > 1 ? " of " + setup.train().size() + " scenes" : "")
-                    + (setup.nHotImitation() != null ? ", the n-hot stage distilled from the uniform stage's model" : "");
+            case "nhot" -> "weights and activations: " + nHotStages(variant, setup);
+            case "nhot-weights" -> "weights: " + nHotStages(variant, setup) + "; activations: " + lsqActivations(variant);
             case "learned" -> "weights: " + (1 << variant.weightBits()) + " learned levels per channel (Lloyd-Max init); activations: channel-balanced "
                     + variant.activationBits() + "-bit";
             default -> variant.quantizer();
         } + last;
+    }
+
+    private static String lsqActivations(ZooVariant variant) {
+        return "LSQ " + variant.activationBits() + "-bit per tensor (unsigned after a ReLU, else signed)";
+    }
+
+    private static String nHotStages(ZooVariant variant, Setup setup) {
+        return "n-hot(" + variant.weightBits() + ",2) with learned step, after "
+                + setup.nHotUniformEpochs() + " uniform + " + (setup.fineTuneEpochs(variant) - setup.nHotUniformEpochs()) + " n-hot epochs"
+                + (setup.epochsPerPass() > 1 ? " of " + setup.train().size() + " scenes" : "")
+                + (setup.nHotImitation() != null ? ", the n-hot stage distilled from the uniform stage's model" : "");
     }
 
     private static void writeAtomically(Path file, String text) throws IOException {
