@@ -60,6 +60,9 @@ public record ZooVariant(String artifactId, String quantizer, int weightBits, in
     /** The quantizer families, in catalogue order. */
     public static final List<String> QUANTIZERS = List.of("fp32", "uniform", "shift", "nhot", "nhot-weights", "learned");
 
+    /** The families fine-tuned in two stages, uniform then n-hot. */
+    public static final List<String> TWO_STAGE_QUANTIZERS = List.of("nhot", "nhot-weights");
+
     /** The quantizer families each classifier comes in (at 4 bits when quantized). */
     public static final List<String> CLASSIFIER_QUANTIZERS = List.of("fp32", "uniform", "shift", "nhot", "learned");
 
@@ -126,13 +129,13 @@ public record ZooVariant(String artifactId, String quantizer, int weightBits, in
     }
 
     /**
-     * Returns whether this variant is fine-tuned in two stages, uniform then n-hot ({@code nhot}
-     * and {@code nhot-weights}).
+     * Returns whether this variant is fine-tuned in two stages, uniform then n-hot ({@link
+     * #TWO_STAGE_QUANTIZERS}).
      *
      * @return true when its training configuration starts in a uniform stage
      */
     public boolean isTwoStage() {
-        return quantizer.startsWith("nhot");
+        return TWO_STAGE_QUANTIZERS.contains(quantizer);
     }
 
     /**
