@@ -76,14 +76,51 @@ public record ModelCard(
      */
     public record SpotCheck(long items, long correct, Double map, Double map50) {
 
-        /** A metric that does not apply is null, never NaN (strict JSON has no NaN). */
+        /**
+         * A spot check; a metric that does not apply is null, never NaN (strict JSON has no NaN).
+         *
+         * @param items the leading test images or scenes
+         * @param correct correctly classified among them (-1 for detectors)
+         * @param map mAP@[.5:.95] on them (null for classifiers)
+         * @param map50 mAP@.5 on them (null for classifiers)
+         */
         public SpotCheck {
             map = nullIfNaN(map);
             map50 = nullIfNaN(map50);
         }
     }
 
-    /** A metric that does not apply is null, never NaN: strict JSON has no NaN (older cards wrote it). */
+    /**
+     * A card; a metric that does not apply is null, never NaN: strict JSON has no NaN (older cards
+     * wrote it).
+     *
+     * @param artifactId the architecture
+     * @param variant the variant name, e.g. {@code shift-w4a4}
+     * @param quantizer the quantizer family
+     * @param weightBits weight bits (32 for fp32)
+     * @param activationBits activation bits (32 for fp32)
+     * @param dataset the training data
+     * @param quantizers what quantizes the weights and activations, in words
+     * @param accuracy top-1 accuracy in percent on the full test set (null for detectors)
+     * @param correct correctly classified test images
+     * @param testImages test images
+     * @param fileName the model file in the artifact folder
+     * @param fileBytes its size
+     * @param idealBytes the size of a perfect packing of the same values
+     * @param sha256 the file's SHA-256, checked on load
+     * @param parameters parameter count
+     * @param macs multiply-accumulates per image
+     * @param bitOperations MACs times weight bits times activation bits, per image
+     * @param shiftAdds shift-add operations per image (-1 for float models)
+     * @param baseEpochs epochs of fp32 training from scratch
+     * @param fineTuneEpochs epochs of quantization-aware fine-tuning
+     * @param trainSeconds wall time of the fine-tuning (of the base for fp32)
+     * @param command the command that builds it
+     * @param map mAP@[.5:.95] of a detector on its test scenes (null for classifiers)
+     * @param map50 mAP@.5 of a detector (null for classifiers)
+     * @param spotCheck the score on the first test images, measured in the same pass (null on cards
+     *     written before it existed)
+     */
     public ModelCard {
         accuracy = nullIfNaN(accuracy);
         map = nullIfNaN(map);

@@ -78,6 +78,16 @@ public record ZooVariant(String artifactId, String quantizer, int weightBits, in
     /** The side of the detector's scenes. */
     public static final int SCENE_SIDE = 96;
 
+    /**
+     * A variant; the architecture and the quantizer family must be the zoo's.
+     *
+     * @param artifactId one of {@link #ARCHITECTURES}
+     * @param quantizer one of {@link #QUANTIZERS}
+     * @param weightBits the weight bit width (32 for fp32)
+     * @param activationBits the activation bit width (32 for fp32)
+     * @param dataset the training data
+     * @throws IllegalArgumentException for an unknown architecture or family
+     */
     public ZooVariant {
         if (!ARCHITECTURES.contains(artifactId)) {
             throw new IllegalArgumentException("unknown zoo architecture '" + artifactId + "'; known: " + ARCHITECTURES);

@@ -35,10 +35,15 @@ public abstract class QuantizedLayer extends AbstractBlock {
 
     private static final byte VERSION = 1;
 
+    /** The wrapped fp32 layer, a child so that its parameters load first. */
     protected final Block layer;
+    /** The wrapped layer's weight. */
     protected final Parameter weight;
+    /** The wrapped layer's bias, or null when it has none. */
     protected final Parameter bias;
+    /** Quantizes the weight before the operation. */
     protected final Quantizer weightQuantizer;
+    /** Quantizes the input before the operation, or null to keep it float. */
     protected final Quantizer inputQuantizer;
     private final String path;
     private boolean prequantizedWeights;

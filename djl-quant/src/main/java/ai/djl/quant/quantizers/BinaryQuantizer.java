@@ -13,6 +13,11 @@ import ai.djl.training.ParameterStore;
  */
 public class BinaryQuantizer extends Quantizer {
 
+    /**
+     * Creates the quantizer from its builder ({@link #builder()}).
+     *
+     * @param builder the settings
+     */
     protected BinaryQuantizer(Builder builder) {
         super(builder);
         if (role != QuantizerRole.WEIGHT || !signed) {

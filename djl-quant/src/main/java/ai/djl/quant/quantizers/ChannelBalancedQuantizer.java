@@ -45,6 +45,11 @@ public class ChannelBalancedQuantizer extends Quantizer {
     private final UniformLevels levels;
     private int seen;
 
+    /**
+     * Creates the quantizer from its builder ({@link #builder()}).
+     *
+     * @param builder the settings
+     */
     protected ChannelBalancedQuantizer(Builder builder) {
         super(builder);
         objective = builder.objective;

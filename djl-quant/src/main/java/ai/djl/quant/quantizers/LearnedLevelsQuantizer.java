@@ -39,6 +39,11 @@ public class LearnedLevelsQuantizer extends Quantizer {
     private final boolean gradientScale;
     private final Parameter levels;
 
+    /**
+     * Creates the quantizer from its builder ({@link #builder()}).
+     *
+     * @param builder the settings
+     */
     protected LearnedLevelsQuantizer(Builder builder) {
         super(builder);
         symmetric = builder.symmetric;

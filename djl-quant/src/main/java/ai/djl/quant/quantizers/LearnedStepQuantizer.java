@@ -30,6 +30,11 @@ public abstract class LearnedStepQuantizer extends Quantizer {
     private final Parameter step;
     private LevelSet levels;
 
+    /**
+     * Creates the quantizer from a subclass's builder.
+     *
+     * @param builder the settings
+     */
     protected LearnedStepQuantizer(BaseBuilder<?> builder) {
         super(builder);
         step = addScaleParameter("step", true);

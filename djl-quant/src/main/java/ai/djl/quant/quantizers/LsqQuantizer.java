@@ -7,6 +7,11 @@ package ai.djl.quant.quantizers;
  */
 public class LsqQuantizer extends LearnedStepQuantizer {
 
+    /**
+     * Creates the quantizer from its builder ({@link #builder()}).
+     *
+     * @param builder the settings
+     */
     protected LsqQuantizer(Builder builder) {
         super(builder);
     }

@@ -22,6 +22,11 @@ public class NHotQuantizer extends LearnedStepQuantizer {
     private boolean nHotStage;
     private boolean refitPending;
 
+    /**
+     * Creates the quantizer from its builder ({@link #builder()}).
+     *
+     * @param builder the settings
+     */
     protected NHotQuantizer(Builder builder) {
         super(builder);
         this.hot = builder.hot;

@@ -28,6 +28,11 @@ public class PowerOfTwoQuantizer extends Quantizer {
 
     private final Parameter scale;
 
+    /**
+     * Creates the quantizer from its builder ({@link #builder()}).
+     *
+     * @param builder the settings
+     */
     protected PowerOfTwoQuantizer(Builder builder) {
         super(builder);
         scale = addScaleParameter("scale", true);

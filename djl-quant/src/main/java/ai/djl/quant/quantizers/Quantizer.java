@@ -48,9 +48,13 @@ public abstract class Quantizer extends AbstractBlock {
     /** The valid bit widths of any quantizer. */
     public static final int MAX_BITS = 16;
 
+    /** Whether this quantizer's tensor is a weight or an activation. */
     protected final QuantizerRole role;
+    /** The bit width, 1 to {@link #MAX_BITS}. */
     protected final int bits;
+    /** Whether the level set has negative levels. */
     protected final boolean signed;
+    /** Whether each output channel (axis 0) has its own scale. */
     protected final boolean perChannel;
     private boolean deploy;
     private boolean calibrated;
@@ -695,9 +699,13 @@ public abstract class Quantizer extends AbstractBlock {
      */
     public abstract static class BaseBuilder<T extends BaseBuilder<T>> {
 
+        /** The bit width ({@link #setBits}). */
         protected int bits;
+        /** What is quantized ({@link #optRole}). */
         protected QuantizerRole role = QuantizerRole.WEIGHT;
+        /** The signedness, or null for the role's default ({@link #optSigned}). */
         protected Boolean signed;
+        /** The granularity, or null for the role's default ({@link #optPerChannel}). */
         protected Boolean perChannel;
 
         /**

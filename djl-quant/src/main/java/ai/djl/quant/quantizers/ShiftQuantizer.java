@@ -79,6 +79,11 @@ public class ShiftQuantizer extends Quantizer {
     private final BatchNorm norm;
     private float lambda = 1f;
 
+    /**
+     * Creates the quantizer from its builder ({@link #builder()}).
+     *
+     * @param builder the settings
+     */
     protected ShiftQuantizer(Builder builder) {
         super(builder);
         grid = builder.grid;

@@ -23,6 +23,11 @@ public class QuantizationOptimizer extends Optimizer {
     private final Optimizer quantizerOptimizer;
     private final Set<String> quantizerParameterIds;
 
+    /**
+     * Creates the optimizer from its builder ({@link #builder()}).
+     *
+     * @param builder the settings
+     */
     protected QuantizationOptimizer(Builder builder) {
         super(builder);
         modelOptimizer = Objects.requireNonNull(builder.modelOptimizer, "setModelOptimizer");

@@ -231,7 +231,13 @@ public final class ZooBuild {
         return SeededRecalibration.builder().setPool(scenes, DETECTOR_BATCH).setBatches(batches).optSeed(seed).build();
     }
 
-    public static void main(String[] args) throws Exception {
+    /**
+     * Runs the zoo-build command; exits with status 1 when a variant failed.
+     *
+     * @param args {@code [workDir=runs/zoo] [outDir=<the zoo's resources>] [only=all|<arch>|<arch>/<variant>,...] [smoke]}
+     * @throws IOException when the data cannot be read
+     */
+    public static void main(String[] args) throws IOException {
         Path work = Paths.get(args.length > 0 ? args[0] : "runs/zoo").toAbsolutePath();
         Path out = Paths.get(args.length > 1 ? args[1] : "djl-quant-zoo/src/main/resources/ai/djl/quant/zoo").toAbsolutePath();
         String only = args.length > 2 ? args[2] : "all";
