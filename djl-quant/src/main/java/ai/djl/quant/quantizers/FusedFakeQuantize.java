@@ -7,24 +7,25 @@ import ai.djl.ndarray.types.DataType;
  * Learned-step fake quantization with few passes over memory, reached from DJL through a {@link
  * TorchScriptKernel} (DJL's PyTorch binding exposes no fake-quantize operator).
  *
- * <p>Per tensor (activations) it is PyTorch's fused kernel {@code
- * torch._fake_quantize_learnable_per_tensor_affine}: one pass forward, one backward. Per channel
- * (weights) PyTorch's {@code _per_channel_affine} kernel is scalar code that took about 12 ns per
- * weight forward and backward on a ResNet18; here it is a chain of vectorised operations with the
- * same values and gradients, {@code y = x·m + s_g·a} with {@code v = x/s}, {@code q =
- * clamp(round(v), Qn, Qp)}, {@code m = [round(v) = q]}, {@code a = sg(q - v·m)} and {@code s_g}
- * the step with its gradient scaled by {@code g}: {@code dy/dx = m}, {@code dy/ds = g·a}, about
- * eight passes in all (the step time of a wrapped ResNet18 fell by about a tenth). With the
- * project's native operator ({@link NativeKernels}) {@code m} and {@code a} come from one pass
- * instead of six, bit for bit the same (a W4A4 ResNet18 step, stride-2 stem, batch 64: 1.37 →
- * 1.25 times fp32 in one A/B run). Its forward
+ * <p>PyTorch's fused kernels, {@code torch._fake_quantize_learnable_per_channel_affine} and
+ * {@code _per_tensor_affine}, are scalar code (about 9 ns per element forward and backward).
+ * Here the same values and gradients come from a chain of vectorised operations, {@code y = x·m +
+ * s_g·a} with {@code v = x/s}, {@code q = clamp(round(v), Qn, Qp)}, {@code m = [round(v) = q]},
+ * {@code a = sg(q - v·m)} and {@code s_g} the step with its gradient scaled by {@code g}: {@code
+ * dy/dx = m}, {@code dy/ds = g·a}, about eight passes in all (the step time of a wrapped ResNet18
+ * fell by about a tenth). With the project's native operator ({@link NativeKernels}) {@code m} and
+ * {@code a} come from one pass instead of six, bit for bit the same (a W4A4 ResNet18 step,
+ * stride-2 stem, batch 64: 1.37 → 1.25 times fp32 in one A/B run, the weights' chain). For the
+ * activations (per tensor) the native chain replaced PyTorch's kernel later (1.18 → 1.10 in one
+ * A/B run on an AVX2 machine); without the native library they keep PyTorch's kernel. The forward
  * value is {@code q·s} to within rounding of the last bit; hard mode computes {@code q·s} exactly.
  *
  * <p>The gradients are LSQ's with one difference at the range ends: an input within half a step
  * beyond {@code Qp·s} (or {@code Qn·s}) rounds to the end level and is counted inside (gradient 1,
  * step gradient {@code round(x/s) - x/s}), where the element-wise LSQ clips first. Values are
  * identical. Used by {@link LearnedStepQuantizer} on uniform level sets with the PyTorch engine;
- * {@code -Ddjl.quant.fused=false} turns it off.
+ * {@code -Ddjl.quant.fused=false} turns it off; {@code -Ddjl.quant.nativePerTensor=false} (read on
+ * every call, for benchmarks) keeps PyTorch's per-tensor kernel for activations.
  */
 final class FusedFakeQuantize {
 
@@ -91,8 +92,8 @@ final class FusedFakeQuantize {
      */
     static NDArray apply(NDArray x, NDArray step, int qn, int qp, boolean perChannel, double gradScale) {
         NDArray settings = x.getManager().create(new float[] {qn, qp, perChannel ? 0 : -1, (float) gradScale});
-        // per tensor, PyTorch's fused kernel was as fast as the native chain (A/B in one run)
-        if (perChannel && x.getDataType() == DataType.FLOAT32 && step.getDataType() == DataType.FLOAT32
+        boolean nativeChain = perChannel || Boolean.parseBoolean(System.getProperty("djl.quant.nativePerTensor", "true"));
+        if (nativeChain && x.getDataType() == DataType.FLOAT32 && step.getDataType() == DataType.FLOAT32
                 && !x.getDevice().isGpu() && NativeKernels.isEnabled()) {
             NDArray y = NATIVE.apply(x, step, settings);
             if (y != null) {

@@ -198,7 +198,7 @@ public abstract class LearnedStepQuantizer extends Quantizer {
     }
 
     /**
-     * {@link #lsq}, through PyTorch's fused kernel where it applies (uniform levels, the PyTorch
+     * {@link #lsq}, through {@link FusedFakeQuantize} where it applies (uniform levels, the PyTorch
      * engine): same values, gradients as {@link FusedFakeQuantize} documents.
      *
      * @param x the input

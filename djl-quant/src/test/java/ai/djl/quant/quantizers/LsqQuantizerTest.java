@@ -61,6 +61,29 @@ public class LsqQuantizerTest {
     }
 
     @Test
+    public void perTensorNativeChainMatchesPyTorchsKernel() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Assert.assertTrue(NativeKernels.isEnabled(), "the comparison needs the native library");
+            manager.getEngine().setRandomSeed(5);
+            NDArray x = manager.randomNormal(new Shape(8, 4, 5, 5)).mul(2);
+            LsqQuantizer q = LsqQuantizer.builder().setBits(4).optRole(QuantizerRole.ACTIVATION).optSigned(true).build();
+            QuantizerTesting.init(q, manager, x, "step", 0.3f);
+            QuantizerTesting.Pass nativeChain = QuantizerTesting.run(q, manager, x, "step");
+            QuantizerTesting.Pass pytorch;
+            System.setProperty("djl.quant.nativePerTensor", "false");
+            try {
+                pytorch = QuantizerTesting.run(q, manager, x, "step");
+            } finally {
+                System.clearProperty("djl.quant.nativePerTensor");
+            }
+            assertClose(nativeChain.value(), pytorch.value());
+            Assert.assertEquals(nativeChain.inputGradient(), pytorch.inputGradient());
+            Assert.assertEquals(nativeChain.parameterGradient()[0], pytorch.parameterGradient()[0],
+                    1e-4 * Math.abs(pytorch.parameterGradient()[0]));
+        }
+    }
+
+    @Test
     public void perChannelStepsAndUnsignedActivations() {
         try (NDManager manager = NDManager.newBaseManager()) {
             LsqQuantizer w = LsqQuantizer.builder().setBits(2).build();

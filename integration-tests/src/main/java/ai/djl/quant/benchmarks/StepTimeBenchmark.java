@@ -39,7 +39,9 @@ import java.util.function.Function;
  * operations. The second floor is the shift quantizer's own: its weights, and on the
  * activations the affine-free BatchNorm the method inserts and nothing else ({@link NormOnly}),
  * what shift W+A costs at least. The rows "…, no native op" are the same models without the project's native
- * operators ({@code -Ddjl.quant.native=false}, the PyTorch-operation chains): what they save.
+ * operators ({@code -Ddjl.quant.native=false}, the PyTorch-operation chains): what they save. The
+ * last row keeps PyTorch's fused per-tensor kernel for LSQ's activations ({@code
+ * -Ddjl.quant.nativePerTensor=false}), what the native chain saves there.
  *
  * <p>Arguments: {@code [batch=64] [stemStride=2] [rounds=8] [stepsPerRound=4] [rows=all]}, rows
  * as 0-based indexes of the table, comma-separated (fp32, row 0, always runs): {@code 128 1 2 3
@@ -61,7 +63,7 @@ public final class StepTimeBenchmark {
         ResNet18.Builder net = ResNet18.builder().optStemStride(stemStride);
         String[] names = {"fp32", "LSQ W4A4", "LSQ W4A4, no native op", "LSQ W4 only", "shift s=2 W+A", "shift s=2 W only",
             "floor: y = s·x, W+A", "floor: y = s·x, W only", "shift s=2 W only, no native op",
-            "shift s=2 W+A, no native op", "floor: shift s=2 W, A = BN(x)"};
+            "shift s=2 W+A, no native op", "floor: shift s=2 W, A = BN(x)", "LSQ W4A4, PyTorch per-tensor"};
         QuantizerSpec[][] specs = {
             null,
             {LsqQuantizer.spec(4), LsqQuantizer.spec(4)},
@@ -74,6 +76,7 @@ public final class StepTimeBenchmark {
             {ShiftQuantizer.shiftSpec(2), null},
             {ShiftQuantizer.shiftSpec(2), ShiftQuantizer.shiftSpec(2)},
             {ShiftQuantizer.shiftSpec(2), NormOnly.spec()},
+            {LsqQuantizer.spec(4), LsqQuantizer.spec(4)},
         };
         List<Model> models = new ArrayList<>();
         try (StepTimer timer = new StepTimer(input, 10)) {
@@ -92,7 +95,11 @@ public final class StepTimeBenchmark {
                 }
                 // the native operators on for all but the rows named so (-Ddjl.quant.native)
                 String nativeOp = Boolean.toString(!names[i].endsWith("no native op"));
-                timer.add(names[i], model, optimizer, () -> System.setProperty("djl.quant.native", nativeOp));
+                String nativeActs = Boolean.toString(!names[i].endsWith("PyTorch per-tensor"));
+                timer.add(names[i], model, optimizer, () -> {
+                    System.setProperty("djl.quant.native", nativeOp);
+                    System.setProperty("djl.quant.nativePerTensor", nativeActs);
+                });
             }
             Map<String, Double> seconds = timer.medianSeconds(1, rounds, stepsPerRound);
             double fp32 = seconds.get("fp32");
