@@ -10,7 +10,7 @@ import java.util.Optional;
 /**
  * Uniform activation quantization with a clip chosen by search rather than learned: {@code Q(x) =
  * round(clip(x/s, Qn, Qp))·s}, {@code s = α/Qp}, straight-through inside the range (with the PyTorch engine through the fused form
- * {@link FusedFakeQuantize}: values identical, an input within half a step beyond the range counts
+ * {@link FusedFakeQuantize}: values equal to within the last bit, an input within half a step beyond the range counts
  * as inside).
  *
  * <p>Two objectives for α:

@@ -22,8 +22,8 @@ import ai.djl.ndarray.types.DataType;
  *
  * <p>The gradients are LSQ's with one difference at the range ends: an input within half a step
  * beyond {@code Qp·s} (or {@code Qn·s}) rounds to the end level and is counted inside (gradient 1,
- * step gradient {@code round(x/s) - x/s}), where the element-wise LSQ clips first. Values are
- * identical. Used by {@link LearnedStepQuantizer} on uniform level sets with the PyTorch engine;
+ * step gradient {@code round(x/s) - x/s}), where the element-wise LSQ clips first. The levels
+ * chosen are the same. Used by {@link LearnedStepQuantizer} on uniform level sets with the PyTorch engine;
  * {@code -Ddjl.quant.fused=false} turns it off; {@code -Ddjl.quant.nativePerTensor=false} (read on
  * every call, for benchmarks) keeps PyTorch's per-tensor kernel for activations.
  */
