@@ -62,25 +62,26 @@ public class LsqQuantizerTest {
 
     @Test
     public void perTensorNativeChainMatchesPyTorchsKernel() {
+        Assert.assertTrue(NativeKernels.isEnabled(), "the comparison needs the native library");
         try (NDManager manager = NDManager.newBaseManager()) {
-            Assert.assertTrue(NativeKernels.isEnabled(), "the comparison needs the native library");
             manager.getEngine().setRandomSeed(5);
-            NDArray x = manager.randomNormal(new Shape(8, 4, 5, 5)).mul(2);
-            LsqQuantizer q = LsqQuantizer.builder().setBits(4).optRole(QuantizerRole.ACTIVATION).optSigned(true).build();
-            QuantizerTesting.init(q, manager, x, "step", 0.3f);
-            QuantizerTesting.Pass nativeChain = QuantizerTesting.run(q, manager, x, "step");
-            QuantizerTesting.Pass pytorch;
-            System.setProperty("djl.quant.nativePerTensor", "false");
-            try {
-                pytorch = QuantizerTesting.run(q, manager, x, "step");
-            } finally {
-                System.clearProperty("djl.quant.nativePerTensor");
-            }
+            float[] data = manager.randomNormal(new Shape(8, 4, 5, 5)).mul(2).toFloatArray();
+            QuantizerTesting.Pass nativeChain = signedActivationPass(manager, data);
+            QuantizerTesting.Pass pytorch = QuantizerTesting.withProperty("djl.quant.nativePerTensor", "false",
+                    () -> signedActivationPass(manager, data));
             assertClose(nativeChain.value(), pytorch.value());
             Assert.assertEquals(nativeChain.inputGradient(), pytorch.inputGradient());
             Assert.assertEquals(nativeChain.parameterGradient()[0], pytorch.parameterGradient()[0],
                     1e-4 * Math.abs(pytorch.parameterGradient()[0]));
         }
+    }
+
+    /** A fresh signed 4-bit per-tensor quantizer (step 0.3) on a fresh tensor, so no gradient accumulates. */
+    private static QuantizerTesting.Pass signedActivationPass(NDManager manager, float[] data) {
+        LsqQuantizer q = LsqQuantizer.builder().setBits(4).optRole(QuantizerRole.ACTIVATION).optSigned(true).build();
+        NDArray x = manager.create(data, new Shape(8, 4, 5, 5));
+        QuantizerTesting.init(q, manager, x, "step", 0.3f);
+        return QuantizerTesting.run(q, manager, x, "step");
     }
 
     @Test

@@ -54,15 +54,20 @@ public final class QuantizerTesting {
      * -Ddjl.quant.native}, read on every call), restoring the setting afterwards.
      */
     public static <T> T withNative(boolean on, java.util.function.Supplier<T> body) {
-        String before = System.getProperty("djl.quant.native");
-        System.setProperty("djl.quant.native", Boolean.toString(on));
+        return withProperty("djl.quant.native", Boolean.toString(on), body);
+    }
+
+    /** Runs {@code body} with a system property set to {@code value}, restoring it afterwards. */
+    public static <T> T withProperty(String key, String value, java.util.function.Supplier<T> body) {
+        String before = System.getProperty(key);
+        System.setProperty(key, value);
         try {
             return body.get();
         } finally {
             if (before == null) {
-                System.clearProperty("djl.quant.native");
+                System.clearProperty(key);
             } else {
-                System.setProperty("djl.quant.native", before);
+                System.setProperty(key, before);
             }
         }
     }
