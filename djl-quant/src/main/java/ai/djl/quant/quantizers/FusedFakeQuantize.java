@@ -8,7 +8,7 @@ import ai.djl.ndarray.types.DataType;
  * TorchScriptKernel} (DJL's PyTorch binding exposes no fake-quantize operator).
  *
  * <p>PyTorch's fused kernels, {@code torch._fake_quantize_learnable_per_channel_affine} and
- * {@code _per_tensor_affine}, are scalar code (about 9 ns per element forward and backward).
+ * {@code _per_tensor_affine}, are scalar code (9–12 ns per element forward and backward).
  * Here the same values and gradients come from a chain of vectorised operations, {@code y = x·m +
  * s_g·a} with {@code v = x/s}, {@code q = clamp(round(v), Qn, Qp)}, {@code m = [round(v) = q]},
  * {@code a = sg(q - v·m)} and {@code s_g} the step with its gradient scaled by {@code g}: {@code
@@ -58,7 +58,7 @@ final class FusedFakeQuantize {
 
     private static final TorchScriptKernel KERNEL = new TorchScriptKernel("FakeQuant", CODE);
 
-    /** The per-channel chain with {@code m} and {@code a} from one native pass ({@link NativeKernels}). */
+    /** The chain (per channel or per tensor) with {@code m} and {@code a} from one native pass ({@link NativeKernels}). */
     private static final String NATIVE_CODE =
             "class NativeFakeQuant(Module):\n"
                     + "  __parameters__ = []\n"
