@@ -124,32 +124,4 @@ public final class ClassifierTraining {
         }
         return (System.nanoTime() - start) / 1e9;
     }
-
-    /**
-     * Measures the mean time of a training step (forward, backward, update) on random data, after
-     * warm-up steps, so that fp32 and quantized models can be compared in one run.
-     *
-     * @param model the model
-     * @param optimizer the optimizer
-     * @param batch the batch shape
-     * @param classes the number of classes
-     * @param warmup untimed steps
-     * @param steps timed steps
-     * @return seconds per step
-     */
-    public static double stepSeconds(
-            Model model, Optimizer optimizer, Shape batch, int classes, int warmup, int steps) {
-        try (StepTimer timer = new StepTimer(batch, classes)) {
-            timer.add("model", model, optimizer);
-            Trainer trainer = timer.trainer("model");
-            for (int i = 0; i < warmup; i++) {
-                timer.step(trainer);
-            }
-            long start = System.nanoTime();
-            for (int i = 0; i < steps; i++) {
-                timer.step(trainer);
-            }
-            return (System.nanoTime() - start) / 1e9 / steps;
-        }
-    }
 }

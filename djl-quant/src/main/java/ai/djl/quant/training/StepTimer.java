@@ -9,7 +9,6 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
 import ai.djl.training.optimizer.Optimizer;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +18,8 @@ import java.util.Map;
  * one run, taking turns: each round runs a few steps of every model, so that a machine that gets
  * busier or quieter during the run slows all of them alike, and reports each model's median step.
  * Timing the models one after another let a ratio move by ±0.1 between runs on a shared 2-core
- * machine; taken in turns, four runs of one build gave LSQ W4A4 ratios of 1.39 to 1.49.
+ * machine; taken in turns, four runs of one build gave LSQ W4A4 ratios of 1.39 to 1.49. {@link
+ * #time} keeps every timed step by round, for ratios paired within rounds ({@link StepTimes}).
  *
  * <pre>{@code
  * try (StepTimer timer = new StepTimer(new Shape(64, 1, 28, 28), 10)) {
@@ -87,28 +87,62 @@ public final class StepTimer implements AutoCloseable {
      * @return seconds per step, by name, in the order added
      */
     public Map<String, Double> medianSeconds(int warmupRounds, int rounds, int stepsPerRound) {
+        return time(warmupRounds, rounds, stepsPerRound).medianSeconds();
+    }
+
+    /**
+     * Runs {@code warmupRounds + rounds} rounds of {@code stepsPerRound} steps of every model in
+     * turn, as {@link #medianSeconds}, and returns every timed step by model and round, for
+     * {@link StepTimes#pairedRatio paired ratios}.
+     *
+     * @param warmupRounds untimed rounds
+     * @param rounds timed rounds, at least 1
+     * @param stepsPerRound steps per model and round, at least 2
+     * @return the timed steps
+     */
+    public StepTimes time(int warmupRounds, int rounds, int stepsPerRound) {
         if (stepsPerRound < 2) {
             throw new IllegalArgumentException("stepsPerRound must be at least 2, got " + stepsPerRound);
         }
-        Map<String, List<Double>> samples = new LinkedHashMap<>();
+        if (rounds < 1) {
+            throw new IllegalArgumentException("rounds must be at least 1, got " + rounds);
+        }
+        Map<String, List<List<Double>>> samples = new LinkedHashMap<>();
         for (int round = 0; round < warmupRounds + rounds; round++) {
             for (Map.Entry<String, Trainer> e : trainers.entrySet()) {
                 beforeTurns.get(e.getKey()).run();
+                List<Double> turn = new ArrayList<>();
                 for (int i = 0; i < stepsPerRound; i++) {
                     long start = System.nanoTime();
                     step(e.getValue());
-                    if (round >= warmupRounds && i > 0) {
-                        samples.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add((System.nanoTime() - start) / 1e9);
+                    if (i > 0) {
+                        turn.add((System.nanoTime() - start) / 1e9);
                     }
+                }
+                if (round >= warmupRounds) {
+                    samples.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(turn);
                 }
             }
         }
-        Map<String, Double> medians = new LinkedHashMap<>();
-        samples.forEach((name, times) -> {
-            Collections.sort(times);
-            medians.put(name, times.get(times.size() / 2));
-        });
-        return medians;
+        return new StepTimes(samples);
+    }
+
+    /**
+     * Runs training steps of one model, untimed, with its turn's setting applied first: for
+     * warm-up, or inside an {@link OperatorProfile#record} of where those steps spend their time.
+     *
+     * @param name the name the model was added under
+     * @param count the number of steps
+     */
+    public void steps(String name, int count) {
+        Trainer trainer = trainers.get(name);
+        if (trainer == null) {
+            throw new IllegalArgumentException("no model named " + name + " was added; added: " + trainers.keySet());
+        }
+        beforeTurns.get(name).run();
+        for (int i = 0; i < count; i++) {
+            step(trainer);
+        }
     }
 
     /** Returns the trainer of a model added under {@code name}. */

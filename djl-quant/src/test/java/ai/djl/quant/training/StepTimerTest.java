@@ -35,6 +35,10 @@ public class StepTimerTest {
             seconds.values().forEach(s -> Assert.assertTrue(s > 0 && s < 10, "seconds " + s));
             float after = small.getBlock().getParameters().get(0).getValue().getArray().getFloat(0, 0);
             Assert.assertNotEquals(after, before, "the steps update the weights");
+            StepTimes times = timer.time(0, 2, 3);
+            Assert.assertEquals(times.pairedRatio("small", "small"), 1.0);
+            double paired = times.pairedRatio("large", "small");
+            Assert.assertTrue(paired > 0 && Double.isFinite(paired), "paired " + paired);
         }
     }
 
@@ -53,9 +57,30 @@ public class StepTimerTest {
     }
 
     @Test
+    public void stepsRunsOneModelAfterItsSetting() {
+        try (Model a = mlp(4);
+                Model b = mlp(4);
+                StepTimer timer = new StepTimer(new Shape(8, 1, 4, 4), 3)) {
+            Optimizer sgd = Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.1f)).build();
+            StringBuilder turns = new StringBuilder();
+            timer.add("a", a, sgd, () -> turns.append('a'));
+            timer.add("b", b, sgd, () -> turns.append('b'));
+            float before = b.getBlock().getParameters().get(0).getValue().getArray().getFloat(0, 0);
+            float untouched = a.getBlock().getParameters().get(0).getValue().getArray().getFloat(0, 0);
+            timer.steps("b", 2);
+            Assert.assertEquals(turns.toString(), "abb", "b's setting, once, before its steps");
+            Assert.assertNotEquals(b.getBlock().getParameters().get(0).getValue().getArray().getFloat(0, 0), before);
+            Assert.assertEquals(a.getBlock().getParameters().get(0).getValue().getArray().getFloat(0, 0), untouched);
+            IllegalArgumentException e = Assert.expectThrows(IllegalArgumentException.class, () -> timer.steps("c", 1));
+            Assert.assertTrue(e.getMessage().contains("[a, b]"), e.getMessage());
+        }
+    }
+
+    @Test
     public void needsTwoStepsPerTurn() {
         try (StepTimer timer = new StepTimer(new Shape(2, 4), 3)) {
             Assert.expectThrows(IllegalArgumentException.class, () -> timer.medianSeconds(0, 1, 1));
+            Assert.expectThrows(IllegalArgumentException.class, () -> timer.time(1, 0, 2));
         }
     }
 }

@@ -17,6 +17,7 @@ import ai.djl.quant.quantizers.QuantizerSpec;
 import ai.djl.quant.quantizers.ShiftQuantizer;
 import ai.djl.quant.training.QuantizationOptimizer;
 import ai.djl.quant.training.StepTimer;
+import ai.djl.quant.training.StepTimes;
 import ai.djl.quant.zoo.cv.ResNet18;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.optimizer.Optimizer;
@@ -25,6 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -32,6 +34,9 @@ import java.util.function.Function;
  * step time, measured in one run on this machine: forward, backward and SGD update on random
  * batches, every model taking turns ({@link StepTimer}: rounds of a few steps each, medians), so
  * that a machine getting busier or quieter slows every model alike. Stem and classifier stay float.
+ * Two ratios are printed: the ratio of the medians, and the paired ratio, the median over rounds of
+ * each round's ratio ({@link StepTimes#pairedRatio}), which also cancels a drift of the machine's
+ * speed between rounds.
  *
  * <p>Besides LSQ and the shift quantizer it times a floor: a learned scale and nothing else
  * ({@code y = s·x}, {@link ScaleOnly}), what any learned-step fake quantizer costs at least; the
@@ -49,6 +54,11 @@ import java.util.function.Function;
  */
 public final class StepTimeBenchmark {
 
+    /** The table's rows, in order; row 0 (fp32) is every ratio's denominator. */
+    static final String[] NAMES = {"fp32", "LSQ W4A4", "LSQ W4A4, no native op", "LSQ W4 only", "shift s=2 W+A", "shift s=2 W only",
+        "floor: y = s·x, W+A", "floor: y = s·x, W only", "shift s=2 W only, no native op",
+        "shift s=2 W+A, no native op", "floor: shift s=2 W, A = BN(x)", "LSQ W4A4, PyTorch per-tensor"};
+
     private StepTimeBenchmark() {}
 
     public static void main(String[] args) {
@@ -60,51 +70,15 @@ public final class StepTimeBenchmark {
         System.out.printf(Locale.ROOT, "ResNet18 (stride-%d stem), batch %d, %d rounds of %d steps per model (first round and first step"
                 + " of each turn untimed), %d threads%n", stemStride, batch, rounds + 1, stepsPerRound, Runtime.getRuntime().availableProcessors());
 
-        ResNet18.Builder net = ResNet18.builder().optStemStride(stemStride);
-        String[] names = {"fp32", "LSQ W4A4", "LSQ W4A4, no native op", "LSQ W4 only", "shift s=2 W+A", "shift s=2 W only",
-            "floor: y = s·x, W+A", "floor: y = s·x, W only", "shift s=2 W only, no native op",
-            "shift s=2 W+A, no native op", "floor: shift s=2 W, A = BN(x)", "LSQ W4A4, PyTorch per-tensor"};
-        QuantizerSpec[][] specs = {
-            null,
-            {LsqQuantizer.spec(4), LsqQuantizer.spec(4)},
-            {LsqQuantizer.spec(4), LsqQuantizer.spec(4)},
-            {LsqQuantizer.spec(4), null},
-            {ShiftQuantizer.shiftSpec(2), ShiftQuantizer.shiftSpec(2)},
-            {ShiftQuantizer.shiftSpec(2), null},
-            {ScaleOnly.spec(), ScaleOnly.spec()},
-            {ScaleOnly.spec(), null},
-            {ShiftQuantizer.shiftSpec(2), null},
-            {ShiftQuantizer.shiftSpec(2), ShiftQuantizer.shiftSpec(2)},
-            {ShiftQuantizer.shiftSpec(2), NormOnly.spec()},
-            {LsqQuantizer.spec(4), LsqQuantizer.spec(4)},
-        };
         List<Model> models = new ArrayList<>();
         try (StepTimer timer = new StepTimer(input, 10)) {
-            for (int i : BenchmarkSupport.rows(args, 4, names.length)) {
-                Model model = Model.newInstance("resnet18");
-                models.add(model);
-                model.setBlock(net.build());
-                Optimizer optimizer = sgd();
-                if (specs[i] != null) {
-                    model.getBlock().initialize(model.getNDManager(), DataType.FLOAT32, input);
-                    QuantizationConfig config = QuantizationConfig.builder().setWeights(specs[i][0]).optActivations(specs[i][1])
-                            .optKeepFirstFloat(true).optKeepLastFloat(true).build();
-                    QuantizedNetwork qnet = Quantization.wrap(model.getBlock(), config);
-                    model.setBlock(qnet);
-                    optimizer = QuantizationOptimizer.of(qnet, sgd(), Tracker.fixed(0.01f));
-                }
-                // the native operators on for all but the rows named so (-Ddjl.quant.native)
-                String nativeOp = Boolean.toString(!names[i].endsWith("no native op"));
-                String nativeActs = Boolean.toString(!names[i].endsWith("PyTorch per-tensor"));
-                timer.add(names[i], model, optimizer, () -> {
-                    System.setProperty("djl.quant.native", nativeOp);
-                    System.setProperty("djl.quant.nativePerTensor", nativeActs);
-                });
-            }
-            Map<String, Double> seconds = timer.medianSeconds(1, rounds, stepsPerRound);
+            addRows(timer, models, BenchmarkSupport.rows(args, 4, NAMES.length), stemStride, input);
+            StepTimes times = timer.time(1, rounds, stepsPerRound);
+            Map<String, Double> seconds = times.medianSeconds();
             double fp32 = seconds.get("fp32");
-            System.out.printf(Locale.ROOT, "%-30s %10s %8s%n", "model", "ms/step", "ratio");
-            seconds.forEach((name, s) -> System.out.printf(Locale.ROOT, "%-30s %10.1f %8.3f%n", name, 1000 * s, s / fp32));
+            System.out.printf(Locale.ROOT, "%-30s %10s %8s %8s%n", "model", "ms/step", "ratio", "paired");
+            seconds.forEach((name, s) -> System.out.printf(Locale.ROOT, "%-30s %10.1f %8.3f %8.3f%n", name, 1000 * s, s / fp32,
+                    times.pairedRatio(name, "fp32")));
         } finally {
             models.forEach(Model::close);
         }
@@ -223,6 +197,56 @@ public final class StepTimeBenchmark {
         @Override
         protected NDArray quantizeDifferentiable(ParameterStore parameterStore, NDArray x, boolean training) {
             return norm.forward(parameterStore, new NDList(x), training).head();
+        }
+    }
+
+    /**
+     * Builds the ResNet18 of each row, wraps it with the row's quantizers and adds it to {@code
+     * timer} under the row's name, with the row's native-operator settings applied before each of
+     * its turns.
+     *
+     * @param timer the timer
+     * @param models receives the models, for the caller to close
+     * @param rows the rows, indexes of {@link #NAMES}
+     * @param stemStride the stem's stride
+     * @param input the batch shape
+     */
+    static void addRows(StepTimer timer, List<Model> models, Set<Integer> rows, int stemStride, Shape input) {
+        ResNet18.Builder net = ResNet18.builder().optStemStride(stemStride);
+        QuantizerSpec[][] specs = {
+            null,
+            {LsqQuantizer.spec(4), LsqQuantizer.spec(4)},
+            {LsqQuantizer.spec(4), LsqQuantizer.spec(4)},
+            {LsqQuantizer.spec(4), null},
+            {ShiftQuantizer.shiftSpec(2), ShiftQuantizer.shiftSpec(2)},
+            {ShiftQuantizer.shiftSpec(2), null},
+            {ScaleOnly.spec(), ScaleOnly.spec()},
+            {ScaleOnly.spec(), null},
+            {ShiftQuantizer.shiftSpec(2), null},
+            {ShiftQuantizer.shiftSpec(2), ShiftQuantizer.shiftSpec(2)},
+            {ShiftQuantizer.shiftSpec(2), NormOnly.spec()},
+            {LsqQuantizer.spec(4), LsqQuantizer.spec(4)},
+        };
+        for (int i : rows) {
+            Model model = Model.newInstance("resnet18");
+            models.add(model);
+            model.setBlock(net.build());
+            Optimizer optimizer = sgd();
+            if (specs[i] != null) {
+                model.getBlock().initialize(model.getNDManager(), DataType.FLOAT32, input);
+                QuantizationConfig config = QuantizationConfig.builder().setWeights(specs[i][0]).optActivations(specs[i][1])
+                        .optKeepFirstFloat(true).optKeepLastFloat(true).build();
+                QuantizedNetwork qnet = Quantization.wrap(model.getBlock(), config);
+                model.setBlock(qnet);
+                optimizer = QuantizationOptimizer.of(qnet, sgd(), Tracker.fixed(0.01f));
+            }
+            // the native operators on for all but the rows named so (-Ddjl.quant.native)
+            String nativeOp = Boolean.toString(!NAMES[i].endsWith("no native op"));
+            String nativeActs = Boolean.toString(!NAMES[i].endsWith("PyTorch per-tensor"));
+            timer.add(NAMES[i], model, optimizer, () -> {
+                System.setProperty("djl.quant.native", nativeOp);
+                System.setProperty("djl.quant.nativePerTensor", nativeActs);
+            });
         }
     }
 
