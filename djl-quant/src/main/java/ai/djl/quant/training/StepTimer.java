@@ -145,13 +145,8 @@ public final class StepTimer implements AutoCloseable {
         }
     }
 
-    /** Returns the trainer of a model added under {@code name}. */
-    Trainer trainer(String name) {
-        return trainers.get(name);
-    }
-
     /** One training step on random data; eager CPU execution, so its work is done on return. */
-    void step(Trainer trainer) {
+    private void step(Trainer trainer) {
         // one manager per step, as a Batch has: everything the step creates is freed
         try (NDManager step = trainer.getManager().newSubManager()) {
             NDList x = new NDList(step.randomNormal(batch));
