@@ -19,7 +19,7 @@ import java.util.Map;
  * busier or quieter during the run slows all of them alike, and reports each model's median step.
  * Timing the models one after another let a ratio move by ±0.1 between runs on a shared 2-core
  * machine; taken in turns, four runs of one build gave LSQ W4A4 ratios of 1.39 to 1.49. {@link
- * #time} keeps every timed step by round, for ratios paired within rounds ({@link StepTimes}).
+ * #time} keeps every timed step by turn, for ratios paired in time ({@link StepTimes}).
  *
  * <pre>{@code
  * try (StepTimer timer = new StepTimer(new Shape(64, 1, 28, 28), 10)) {
@@ -92,8 +92,8 @@ public final class StepTimer implements AutoCloseable {
 
     /**
      * Runs {@code warmupRounds + rounds} rounds of {@code stepsPerRound} steps of every model in
-     * turn, as {@link #medianSeconds}, and returns every timed step by model and round, for
-     * {@link StepTimes#pairedRatio paired ratios}.
+     * turn, as {@link #medianSeconds}, and returns every timed step by model and turn, with the
+     * turn's time, for {@link StepTimes#pairedRatio paired ratios}.
      *
      * @param warmupRounds untimed rounds
      * @param rounds timed rounds, at least 1
@@ -107,20 +107,24 @@ public final class StepTimer implements AutoCloseable {
         if (rounds < 1) {
             throw new IllegalArgumentException("rounds must be at least 1, got " + rounds);
         }
-        Map<String, List<List<Double>>> samples = new LinkedHashMap<>();
+        Map<String, List<StepTimes.Turn>> samples = new LinkedHashMap<>();
+        long origin = System.nanoTime();
         for (int round = 0; round < warmupRounds + rounds; round++) {
             for (Map.Entry<String, Trainer> e : trainers.entrySet()) {
                 beforeTurns.get(e.getKey()).run();
                 List<Double> turn = new ArrayList<>();
+                long timedFrom = 0;
                 for (int i = 0; i < stepsPerRound; i++) {
                     long start = System.nanoTime();
+                    timedFrom = i == 1 ? start : timedFrom;
                     step(e.getValue());
                     if (i > 0) {
                         turn.add((System.nanoTime() - start) / 1e9);
                     }
                 }
                 if (round >= warmupRounds) {
-                    samples.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(turn);
+                    double at = ((timedFrom - origin) + (System.nanoTime() - origin)) / 2e9; // the timed steps' middle
+                    samples.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(new StepTimes.Turn(at, turn));
                 }
             }
         }

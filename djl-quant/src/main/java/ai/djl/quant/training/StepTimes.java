@@ -2,21 +2,24 @@ package ai.djl.quant.training;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The timed training steps of a {@link StepTimer} run, kept by model and round, and the two ways
+ * The timed training steps of a {@link StepTimer} run, kept by model and turn, and the two ways
  * to compare models from them:
  *
  * <ul>
- *   <li>{@link #medianSeconds()}: each model's median step over all rounds, and their ratio;
- *   <li>{@link #pairedRatio}: the median over rounds of {@code t_r(model) / t_r(reference)}, with
- *       {@code t_r} a model's median step in round {@code r}. A model and its reference run seconds
- *       apart within a round, so a machine whose speed drifts over tens of seconds (a shared VM)
- *       moves both alike and the ratio cancels it; the ratio of medians compares steps taken up to a
- *       whole run apart.
+ *   <li>{@link #medianSeconds()}: each model's median step over all its turns, and their ratio;
+ *   <li>{@link #pairedRatio}: the median over the model's turns of {@code t(turn) / ref(at)}, with
+ *       {@code t} the turn's median step and {@code ref(at)} the reference's median step at the
+ *       turn's time, interpolated linearly between the reference's turns just before and just after
+ *       it (the nearest one before the first or after the last). A machine whose speed drifts over
+ *       tens of seconds (a shared VM) moves a model and the interpolated reference alike, so the
+ *       ratio cancels the drift to first order, however many models take turns in between; the
+ *       ratio of medians compares steps taken up to a whole run apart.
  * </ul>
  *
  * A median here is the middle element of the sorted values, the upper one of two for an even
@@ -24,24 +27,45 @@ import java.util.Map;
  */
 public final class StepTimes {
 
-    private final Map<String, List<List<Double>>> rounds;
+    private final Map<String, List<Turn>> turns;
+
+    /**
+     * One model's turn: when it ran and the steps timed in it.
+     *
+     * @param at the turn's middle, in seconds from any fixed origin shared by all turns
+     * @param seconds the timed steps' durations, at least one
+     */
+    public record Turn(double at, List<Double> seconds) {
+
+        /**
+         * Validates and copies.
+         *
+         * @param at the turn's middle, in seconds
+         * @param seconds the timed steps' durations, at least one
+         */
+        public Turn {
+            if (seconds.isEmpty()) {
+                throw new IllegalArgumentException("a turn needs at least one timed step");
+            }
+            seconds = List.copyOf(seconds);
+        }
+
+        double median() {
+            return StepTimes.median(seconds);
+        }
+    }
 
     /**
      * Creates the record.
      *
-     * @param rounds by model, in the order timed: per timed round, that round's step seconds
+     * @param turns by model, in the order timed: its turns, in any order
      */
-    public StepTimes(Map<String, List<List<Double>>> rounds) {
-        this.rounds = new LinkedHashMap<>();
-        rounds.forEach((name, list) -> {
-            List<List<Double>> copy = new ArrayList<>();
-            list.forEach(round -> {
-                if (round.isEmpty()) {
-                    throw new IllegalArgumentException(name + " has a round without timed steps");
-                }
-                copy.add(List.copyOf(round));
-            });
-            this.rounds.put(name, copy);
+    public StepTimes(Map<String, List<Turn>> turns) {
+        this.turns = new LinkedHashMap<>();
+        turns.forEach((name, list) -> {
+            List<Turn> sorted = new ArrayList<>(list);
+            sorted.sort(Comparator.comparingDouble(Turn::at));
+            this.turns.put(name, List.copyOf(sorted));
         });
     }
 
@@ -52,35 +76,48 @@ public final class StepTimes {
      */
     public Map<String, Double> medianSeconds() {
         Map<String, Double> medians = new LinkedHashMap<>();
-        rounds.forEach((name, list) -> medians.put(name, median(list.stream().flatMap(List::stream).toList())));
+        turns.forEach((name, list) -> medians.put(name, median(list.stream().flatMap(t -> t.seconds().stream()).toList())));
         return medians;
     }
 
     /**
-     * Returns the median over rounds of the model's median step divided by the reference's in the
-     * same round.
+     * Returns the median over the model's turns of its median step divided by the reference's,
+     * interpolated to the turn's time.
      *
      * @param model the model's name
      * @param reference the reference's name (e.g. fp32)
      * @return the paired ratio
      */
     public double pairedRatio(String model, String reference) {
-        List<List<Double>> m = roundsOf(model);
-        List<List<Double>> r = roundsOf(reference);
-        if (m.size() != r.size()) {
-            throw new IllegalArgumentException(model + " has " + m.size() + " timed rounds but " + reference + " has " + r.size());
-        }
+        List<Turn> ref = turnsOf(reference);
         List<Double> ratios = new ArrayList<>();
-        for (int i = 0; i < m.size(); i++) {
-            ratios.add(median(m.get(i)) / median(r.get(i)));
+        for (Turn turn : turnsOf(model)) {
+            ratios.add(turn.median() / referenceAt(ref, turn.at()));
         }
         return median(ratios);
     }
 
-    private List<List<Double>> roundsOf(String name) {
-        List<List<Double>> list = rounds.get(name);
+    private static double referenceAt(List<Turn> ref, double at) {
+        int after = 0;
+        while (after < ref.size() && ref.get(after).at() < at) {
+            after++;
+        }
+        if (after == ref.size()) {
+            return ref.get(after - 1).median();
+        }
+        Turn next = ref.get(after);
+        if (after == 0 || next.at() == at) {
+            return next.median();
+        }
+        Turn previous = ref.get(after - 1);
+        double w = (at - previous.at()) / (next.at() - previous.at());
+        return previous.median() + w * (next.median() - previous.median());
+    }
+
+    private List<Turn> turnsOf(String name) {
+        List<Turn> list = turns.get(name);
         if (list == null || list.isEmpty()) {
-            throw new IllegalArgumentException("no timed rounds of " + name + "; timed: " + rounds.keySet());
+            throw new IllegalArgumentException("no timed turns of " + name + "; timed: " + turns.keySet());
         }
         return list;
     }

@@ -25,7 +25,7 @@ import java.util.Locale;
  * The quick start: train a small CNN in fp32 on Fashion-MNIST, then fine-tune it for the same
  * extra epochs twice — once in fp32, once wrapped with the shift quantizer (weights and inputs,
  * s = 2: ±{1, 1/2, 1/4, 1/8}) — and print accuracy on the full 10k test set, deployed size and
- * training-step time of both (the step ratio paired within rounds of turns, {@link StepTimes#pairedRatio}).
+ * training-step time of both (taking turns; the step ratio paired in time, {@link StepTimes#pairedRatio}).
  *
  * <p>Arguments: {@code [fp32Epochs=2] [fineTuneEpochs=1] [shiftBits=2]}. The fp32 base trains with
  * a one-cycle learning rate (peak 0.4), which in two epochs comes within about half a point of

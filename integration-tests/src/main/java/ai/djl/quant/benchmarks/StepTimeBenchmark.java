@@ -34,9 +34,10 @@ import java.util.function.Function;
  * step time, measured in one run on this machine: forward, backward and SGD update on random
  * batches, every model taking turns ({@link StepTimer}: rounds of a few steps each, medians), so
  * that a machine getting busier or quieter slows every model alike. Stem and classifier stay float.
- * Two ratios are printed: the ratio of the medians, and the paired ratio, the median over rounds of
- * each round's ratio ({@link StepTimes#pairedRatio}), which also cancels a drift of the machine's
- * speed between rounds.
+ * Two ratios are printed: the ratio of the medians, and the paired ratio, the median over a
+ * model's turns of its step over fp32's interpolated to the turn's time between fp32's turns
+ * before and after it ({@link StepTimes#pairedRatio}), which also cancels a drift of the machine's
+ * speed during the run.
  *
  * <p>Besides LSQ and the shift quantizer it times a floor: a learned scale and nothing else
  * ({@code y = s·x}, {@link ScaleOnly}), what any learned-step fake quantizer costs at least; the
