@@ -18,8 +18,10 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -145,12 +147,14 @@ public final class OperatorProfile {
         if (profiles.isEmpty()) {
             throw new IllegalArgumentException("no profiles to take the median of");
         }
+        Set<String> operators = new HashSet<>();
+        profiles.forEach(p -> operators.addAll(p.selfMillis.keySet()));
         Map<String, Double> self = new HashMap<>();
         Map<String, Double> calls = new HashMap<>();
-        profiles.forEach(p -> p.selfMillis.keySet().forEach(op -> {
+        for (String op : operators) {
             self.put(op, median(profiles, q -> q.selfMillis(op)));
             calls.put(op, median(profiles, q -> q.calls(op)));
-        }));
+        }
         return new OperatorProfile(self, calls);
     }
 

@@ -21,6 +21,19 @@ public class StepTimerTest {
         return model;
     }
 
+    private static float firstWeight(Model model) {
+        return model.getBlock().getParameters().get(0).getValue().getArray().getFloat(0, 0);
+    }
+
+    /** A timer over models "a" and "b" whose settings append their name to {@code turns}. */
+    private static StepTimer recordingTurns(Model a, Model b, StringBuilder turns) {
+        StepTimer timer = new StepTimer(new Shape(8, 1, 4, 4), 3);
+        Optimizer sgd = Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.1f)).build();
+        timer.add("a", a, sgd, () -> turns.append('a'));
+        timer.add("b", b, sgd, () -> turns.append('b'));
+        return timer;
+    }
+
     @Test
     public void reportsAMedianPerModelInTheOrderAddedAndTrainsThem() {
         try (Model small = mlp(4);
@@ -29,11 +42,11 @@ public class StepTimerTest {
             Optimizer sgd = Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.1f)).build();
             timer.add("small", small, sgd);
             timer.add("large", large, sgd);
-            float before = small.getBlock().getParameters().get(0).getValue().getArray().getFloat(0, 0);
+            float before = firstWeight(small);
             Map<String, Double> seconds = timer.medianSeconds(1, 3, 2);
             Assert.assertEquals(List.copyOf(seconds.keySet()), List.of("small", "large"));
             seconds.values().forEach(s -> Assert.assertTrue(s > 0 && s < 10, "seconds " + s));
-            float after = small.getBlock().getParameters().get(0).getValue().getArray().getFloat(0, 0);
+            float after = firstWeight(small);
             Assert.assertNotEquals(after, before, "the steps update the weights");
             StepTimes times = timer.time(0, 2, 3);
             Assert.assertEquals(times.pairedRatio("small", "small"), 1.0);
@@ -44,13 +57,10 @@ public class StepTimerTest {
 
     @Test
     public void eachModelsSettingRunsBeforeEachOfItsTurns() {
+        StringBuilder turns = new StringBuilder();
         try (Model a = mlp(4);
                 Model b = mlp(4);
-                StepTimer timer = new StepTimer(new Shape(8, 1, 4, 4), 3)) {
-            Optimizer sgd = Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.1f)).build();
-            StringBuilder turns = new StringBuilder();
-            timer.add("a", a, sgd, () -> turns.append('a'));
-            timer.add("b", b, sgd, () -> turns.append('b'));
+                StepTimer timer = recordingTurns(a, b, turns)) {
             timer.medianSeconds(1, 2, 2);
             Assert.assertEquals(turns.toString(), "ab" + "ab".repeat(3), "once when added, then once per round");
         }
@@ -58,19 +68,16 @@ public class StepTimerTest {
 
     @Test
     public void stepsRunsOneModelAfterItsSetting() {
+        StringBuilder turns = new StringBuilder();
         try (Model a = mlp(4);
                 Model b = mlp(4);
-                StepTimer timer = new StepTimer(new Shape(8, 1, 4, 4), 3)) {
-            Optimizer sgd = Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.1f)).build();
-            StringBuilder turns = new StringBuilder();
-            timer.add("a", a, sgd, () -> turns.append('a'));
-            timer.add("b", b, sgd, () -> turns.append('b'));
-            float before = b.getBlock().getParameters().get(0).getValue().getArray().getFloat(0, 0);
-            float untouched = a.getBlock().getParameters().get(0).getValue().getArray().getFloat(0, 0);
+                StepTimer timer = recordingTurns(a, b, turns)) {
+            float before = firstWeight(b);
+            float untouched = firstWeight(a);
             timer.steps("b", 2);
             Assert.assertEquals(turns.toString(), "abb", "b's setting, once, before its steps");
-            Assert.assertNotEquals(b.getBlock().getParameters().get(0).getValue().getArray().getFloat(0, 0), before);
-            Assert.assertEquals(a.getBlock().getParameters().get(0).getValue().getArray().getFloat(0, 0), untouched);
+            Assert.assertNotEquals(firstWeight(b), before);
+            Assert.assertEquals(firstWeight(a), untouched);
             IllegalArgumentException e = Assert.expectThrows(IllegalArgumentException.class, () -> timer.steps("c", 1));
             Assert.assertTrue(e.getMessage().contains("[a, b]"), e.getMessage());
         }

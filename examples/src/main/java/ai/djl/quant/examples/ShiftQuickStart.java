@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The quick start: train a small CNN in fp32 on Fashion-MNIST, then fine-tune it for the same
@@ -93,8 +94,9 @@ public final class ShiftQuickStart {
 
         System.out.println("== training-step time, fp32 and quantized taking turns ==");
         StepTimes times = stepTimes(base, config);
-        double fp32Step = times.medianSeconds().get("fp32");
-        double shiftStep = times.medianSeconds().get("shift");
+        Map<String, Double> medians = times.medianSeconds();
+        double fp32Step = medians.get("fp32");
+        double shiftStep = medians.get("shift");
         rows.add(row("fp32", fp32Accuracy, Double.NaN, fp32Bytes, fp32Step, 1.0, fp32Seconds));
         rows.add(row("shift s=" + shiftBits + " W+A (hard, λ=0)", hard, soft, bytes, shiftStep, times.pairedRatio("shift", "fp32"), seconds));
 
