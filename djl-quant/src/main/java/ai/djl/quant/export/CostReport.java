@@ -2,6 +2,7 @@ package ai.djl.quant.export;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
@@ -31,6 +32,11 @@ import java.util.Locale;
  *       code, × output positions: a multiplication by an n-hot weight takes at most n shifts and
  *       n−1 additions, by a power of two one shift (quantized layers only; float layers count
  *       their MACs as multiplications instead);
+ *   <li>non-zero-weight MACs = Σ over weights with a non-zero code of the output positions: the
+ *       floor of every multiplier-free count above, since a non-zero weight takes at least one
+ *       shift whatever its digits (quantized layers only). A model whose shift-adds are to fall
+ *       below a fraction f of another's must keep its non-zero-weight MACs below f of that
+ *       other's shift-adds;
  *   <li>partial products = MACs × {@link Quantizer#multiplierTerms()}: the shift-adds of a
  *       fixed-function multiplier, b per b-bit binary weight, n per n-hot weight, 1 per power of
  *       two, whatever the weight's value (the n-hot paper's accounting; quantized layers only);
@@ -56,6 +62,8 @@ public final class CostReport {
      * @param macs multiply-accumulates per image
      * @param bitOperations BOPs per image
      * @param shiftAdds shift-add operations per image, or -1 for a float layer
+     * @param nonZeroWeightMacs MACs per image of the weights whose code is not zero, or -1 for a
+     *     float layer
      * @param partialProducts multiplier partial products per image, or -1 for a float layer
      * @param levelTable the learned level tables of the layer, or null
      */
@@ -71,6 +79,7 @@ public final class CostReport {
             long macs,
             long bitOperations,
             long shiftAdds,
+            long nonZeroWeightMacs,
             long partialProducts,
             float[] levelTable) {}
 
@@ -134,7 +143,7 @@ public final class CostReport {
         long macs = w.size() * positions(layer, w);
         return new LayerCost(
                 path, layer.getClass().getSimpleName(), "fp32", w.size(), 32, 32, 32,
-                4 * w.size() + otherBytes(layer), macs, macs * 32 * 32, -1, -1, null);
+                4 * w.size() + otherBytes(layer), macs, macs * 32 * 32, -1, -1, -1, null);
     }
 
     private static LayerCost quantized(QuantizedLayer layer, String path, ParameterStore store) {
@@ -144,12 +153,14 @@ public final class CostReport {
         long positions = positions(layer, w);
         long macs = w.size() * positions;
         int aBits = aq == null ? 32 : aq.getBits();
-        long digits = Math.round(wq.nonZeroDigits(store, w).sum().getFloat());
+        NDArray perWeight = wq.nonZeroDigits(store, w);
+        long digits = Math.round(perWeight.sum().getFloat());
+        long nonZero = Math.round(perWeight.gt(0).toType(DataType.FLOAT32, false).sum().getFloat());
         long storage = (w.size() * wq.indexBits() + 7) / 8 + otherBytes(layer);
         return new LayerCost(
                 path, layer.getLayer().getClass().getSimpleName(), layer.describe(), w.size(),
                 wq.getBits(), wq.indexBits(), aBits, storage, macs, macs * wq.getBits() * aBits,
-                digits * positions, macs * wq.multiplierTerms(),
+                digits * positions, nonZero * positions, macs * wq.multiplierTerms(),
                 wq instanceof LearnedLevelsQuantizer learned ? learned.getLevelTable() : null);
     }
 
@@ -208,6 +219,16 @@ public final class CostReport {
     }
 
     /**
+     * Returns the MACs per image of the quantized layers' non-zero weights: no multiplier-free
+     * product of these weights takes fewer shift-adds.
+     *
+     * @return non-zero-weight MACs
+     */
+    public long nonZeroWeightMacs() {
+        return layers.stream().filter(l -> l.nonZeroWeightMacs() >= 0).mapToLong(LayerCost::nonZeroWeightMacs).sum();
+    }
+
+    /**
      * Returns the multiplier partial products per image of the quantized layers.
      *
      * @return partial products
@@ -223,15 +244,17 @@ public final class CostReport {
      */
     public String toTable() {
         StringBuilder sb = new StringBuilder();
-        String format = "| %s | %s | %d | %d/%d | %d | %d | %d | %d | %s | %s |%n";
-        sb.append("| layer | type | weights | W bits/index | A bits | bytes | MACs | BOPs | shift-adds | partial products |\n");
-        sb.append("|---|---|---|---|---|---|---|---|---|---|\n");
+        String format = "| %s | %s | %d | %d/%d | %d | %d | %d | %d | %s | %s | %s |%n";
+        sb.append("| layer | type | weights | W bits/index | A bits | bytes | MACs | BOPs | shift-adds | non-zero-weight MACs | partial products |\n");
+        sb.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (LayerCost l : layers) {
             sb.append(String.format(Locale.ROOT, format, l.path(), l.type(), l.weights(), l.weightBits(), l.indexBits(),
-                    l.activationBits(), l.storageBytes(), l.macs(), l.bitOperations(), orDash(l.shiftAdds()), orDash(l.partialProducts())));
+                    l.activationBits(), l.storageBytes(), l.macs(), l.bitOperations(), orDash(l.shiftAdds()), orDash(l.nonZeroWeightMacs()),
+                    orDash(l.partialProducts())));
         }
-        sb.append(String.format(Locale.ROOT, "| total (model %d bytes) | | %d | | | %d | %d | %d | %d | %d |%n",
-                modelBytes, layers.stream().mapToLong(LayerCost::weights).sum(), weightBytes(), macs(), bitOperations(), shiftAdds(), partialProducts()));
+        sb.append(String.format(Locale.ROOT, "| total (model %d bytes) | | %d | | | %d | %d | %d | %d | %d | %d |%n",
+                modelBytes, layers.stream().mapToLong(LayerCost::weights).sum(), weightBytes(), macs(), bitOperations(), shiftAdds(),
+                nonZeroWeightMacs(), partialProducts()));
         return sb.toString();
     }
 
@@ -245,19 +268,22 @@ public final class CostReport {
         for (int i = 0; i < layers.size(); i++) {
             LayerCost l = layers.get(i);
             sb.append(String.format(Locale.ROOT,
-                    "    {\"path\": \"%s\", \"type\": \"%s\", \"quantization\": \"%s\", \"weights\": %d, \"weightBits\": %d, \"indexBits\": %d, \"activationBits\": %d, \"storageBytes\": %d, \"macs\": %d, \"bops\": %d, \"shiftAdds\": %s, \"partialProducts\": %s%s}%s%n",
+                    "    {\"path\": \"%s\", \"type\": \"%s\", \"quantization\": \"%s\", \"weights\": %d, \"weightBits\": %d, \"indexBits\": %d, \"activationBits\": %d, \"storageBytes\": %d, \"macs\": %d, \"bops\": %d, \"shiftAdds\": %s, \"nonZeroWeightMacs\": %s, \"partialProducts\": %s%s}%s%n",
                     escape(l.path()), l.type(), escape(l.quantization()), l.weights(), l.weightBits(), l.indexBits(), l.activationBits(),
-                    l.storageBytes(), l.macs(), l.bitOperations(), l.shiftAdds() < 0 ? "null" : Long.toString(l.shiftAdds()),
-                    l.partialProducts() < 0 ? "null" : Long.toString(l.partialProducts()),
+                    l.storageBytes(), l.macs(), l.bitOperations(), orNull(l.shiftAdds()), orNull(l.nonZeroWeightMacs()), orNull(l.partialProducts()),
                     l.levelTable() == null ? "" : ", \"levels\": " + java.util.Arrays.toString(l.levelTable()), i + 1 < layers.size() ? "," : ""));
         }
-        sb.append(String.format(Locale.ROOT, "  ],%n  \"total\": {\"modelBytes\": %d, \"weightBytes\": %d, \"macs\": %d, \"bops\": %d, \"shiftAdds\": %d, \"partialProducts\": %d}%n}%n",
-                modelBytes, weightBytes(), macs(), bitOperations(), shiftAdds(), partialProducts()));
+        sb.append(String.format(Locale.ROOT, "  ],%n  \"total\": {\"modelBytes\": %d, \"weightBytes\": %d, \"macs\": %d, \"bops\": %d, \"shiftAdds\": %d, \"nonZeroWeightMacs\": %d, \"partialProducts\": %d}%n}%n",
+                modelBytes, weightBytes(), macs(), bitOperations(), shiftAdds(), nonZeroWeightMacs(), partialProducts()));
         return sb.toString();
     }
 
     private static String orDash(long count) {
         return count < 0 ? "—" : Long.toString(count);
+    }
+
+    private static String orNull(long count) {
+        return count < 0 ? "null" : Long.toString(count);
     }
 
     private static String escape(String s) {

@@ -42,10 +42,16 @@ public class CostReportTest {
             NDArray s = conv.getWeightQuantizer().getParameters().get(0).getValue().getArray();
             float[] codes = w.div(s).clip(-8, 7).round().toFloatArray();
             long digits = 0;
+            long nonZero = 0;
             for (float c : codes) {
                 digits += NHotLevels.nafWeight((long) c);
+                nonZero += c == 0 ? 0 : 1;
             }
             Assert.assertEquals(report.getLayers().get(1).shiftAdds(), digits * 14 * 14);
+            Assert.assertEquals(report.getLayers().get(1).nonZeroWeightMacs(), nonZero * 14 * 14);
+            Assert.assertTrue(nonZero > 0 && nonZero < codes.length, nonZero + " of " + codes.length);
+            Assert.assertEquals(fp32.nonZeroWeightMacs(), 0);
+            Assert.assertTrue(report.toJson().contains("\"nonZeroWeightMacs\": " + report.nonZeroWeightMacs()));
             Assert.assertEquals(report.getLayers().get(1).bitOperations(), 8L * 8 * 9 * 14 * 14 * 4 * 8);
             Assert.assertTrue(report.toJson().contains("\"shiftAdds\": " + report.shiftAdds()));
             Assert.assertTrue(report.toTable().contains("| total"));
@@ -73,6 +79,9 @@ public class CostReportTest {
             Assert.assertEquals(nhot.getLayers().get(1).indexBits(), 7);
             Assert.assertTrue(nhot.weightBytes() < uniform.weightBytes());
             Assert.assertTrue(nhot.shiftAdds() <= 2 * nhot.macs());
+            // a non-zero weight takes at least one shift, an n-hot(8,2) one at most two
+            Assert.assertTrue(nhot.nonZeroWeightMacs() <= nhot.shiftAdds() && nhot.shiftAdds() <= 2 * nhot.nonZeroWeightMacs());
+            Assert.assertTrue(uniform.nonZeroWeightMacs() <= uniform.shiftAdds());
             Assert.assertTrue(nhot.shiftAdds() < uniform.shiftAdds(), nhot.shiftAdds() + " vs " + uniform.shiftAdds());
             // the multiplier's accounting: 8 partial products per 8-bit weight, 2 per n-hot(8,2) one, float layers none
             long quantizedMacs = uniform.getLayers().stream().filter(l -> l.partialProducts() >= 0).mapToLong(CostReport.LayerCost::macs).sum();

@@ -195,6 +195,34 @@ final class BenchmarkSupport {
                 change(nhot, uniform, shiftAdds), change(nhot, uniform, partialProducts));
     }
 
+    /**
+     * How far any shift-add count of the n-hot model's weights could fall below the uniform model's
+     * shift-adds: a non-zero weight takes at least one shift, so the n-hot model's non-zero-weight
+     * MACs bound its shift-adds from below, whatever the digits of its values. Empty when a cached
+     * line predates the non-zero-weight field.
+     *
+     * @param nhotLabel the n-hot model's name
+     * @param nhot the n-hot fields
+     * @param uniformLabel the uniform model's name
+     * @param uniform the uniform fields
+     * @param shiftAdds the index of the shift-adds
+     * @param nonZeroWeightMacs the index of the non-zero-weight MACs
+     * @return one indented line, or nothing
+     */
+    static String shiftAddFloor(String nhotLabel, String[] nhot, String uniformLabel, String[] uniform, int shiftAdds, int nonZeroWeightMacs) {
+        if ("—".equals(field(nhot, nonZeroWeightMacs)) || "—".equals(field(uniform, nonZeroWeightMacs))) {
+            return "";
+        }
+        double nonZero = Double.parseDouble(nhot[nonZeroWeightMacs]);
+        double uniformShiftAdds = Double.parseDouble(uniform[shiftAdds]);
+        double uniformNonZero = Double.parseDouble(uniform[nonZeroWeightMacs]);
+        return String.format(Locale.ROOT,
+                "  %s: non-zero-weight MACs %.0f = %.1f %% of %s's shift-adds, so no shift-add count of these weights is below "
+                        + "%+.1f %% against it; %s's own are %.1f %% of its shift-adds (%.2f non-zero digits per non-zero weight)%n",
+                nhotLabel, nonZero, 100 * nonZero / uniformShiftAdds, uniformLabel, 100 * (nonZero / uniformShiftAdds - 1), uniformLabel,
+                100 * uniformNonZero / uniformShiftAdds, uniformShiftAdds / uniformNonZero);
+    }
+
     private static String change(String[] a, String[] b, int i) {
         String x = field(a, i);
         String y = field(b, i);

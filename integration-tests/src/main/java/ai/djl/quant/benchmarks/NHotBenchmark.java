@@ -28,7 +28,8 @@ import java.util.function.Supplier;
  * n-hot against uniform quantization on Fashion-MNIST: from one fp32 base, fine-tune fp32, uniform
  * W8A8 and W4A4 (LSQ) for {@code stage1 + stage2} epochs, and n-hot(8,2) and n-hot(4,2) with the
  * two-stage recipe (stage 1 uniform, stage 2 n-hot); print accuracy on the full 10k test set, model
- * and weight bytes, shift-add operations and BOPs per image (the {@link CostReport} of each model
+ * and weight bytes, shift-add operations, non-zero-weight MACs (the floor of any shift-add count),
+ * multiplier partial products and BOPs per image (the {@link CostReport} of each model
  * is written next to the results as JSON). The first convolution and the classifier stay float.
  *
  * <p>Resumable: the base is checkpointed per epoch and each variant's result is stored when done.
@@ -63,8 +64,8 @@ public final class NHotBenchmark {
 
         String[] names = {"fp32", "uniform W8A8 (LSQ)", "n-hot(8,2) W+A", "uniform W4A4 (LSQ)", "n-hot(4,2) W+A"};
         StringBuilder table = new StringBuilder();
-        table.append("| model | epochs | top-1 % | model bytes | weight bytes | shift-adds / image | partial products / image | BOPs / image | wall s |\n");
-        table.append("|---|---|---|---|---|---|---|---|---|\n");
+        table.append("| model | epochs | top-1 % | model bytes | weight bytes | shift-adds / image | non-zero-weight MACs / image | partial products / image | BOPs / image | wall s |\n");
+        table.append("|---|---|---|---|---|---|---|---|---|---|\n");
         String[][] fields = new String[names.length][];
         int epochs = stage1 + stage2;
         List<Charts.Run> runs = new ArrayList<>();
@@ -78,8 +79,8 @@ public final class NHotBenchmark {
                             .split(" ");
             String stages = i == 2 || i == 4 ? stage1 + "+" + stage2 : Integer.toString(epochs);
             fields[i] = f;
-            table.append(String.format(Locale.ROOT, "| %s | +%s | %s | %s | %s | %s | %s | %s | %s |%n", names[i], stages, f[0], f[1], f[2], f[3],
-                    BenchmarkSupport.field(f, 6), f[4], f[5]));
+            table.append(String.format(Locale.ROOT, "| %s | +%s | %s | %s | %s | %s | %s | %s | %s | %s |%n", names[i], stages, f[0], f[1], f[2], f[3],
+                    BenchmarkSupport.field(f, 7), BenchmarkSupport.field(f, 6), f[4], f[5]));
             runs.add(new Charts.Run(names[i].split("[ (]")[0], names[i], Double.parseDouble(f[0]), Double.parseDouble(f[1]),
                     "—".equals(f[3]) ? 0 : Double.parseDouble(f[3]), history(work, i, stage1, stage2)));
         }
@@ -88,9 +89,11 @@ public final class NHotBenchmark {
         System.out.print(table);
         if (fields[1] != null && fields[2] != null) {
             System.out.print(BenchmarkSupport.nHotAgainstUniform("n-hot(8,2) vs uniform W8A8", fields[2], fields[1], 0, 1, 2, 3, 6));
+            System.out.print(BenchmarkSupport.shiftAddFloor("n-hot(8,2)", fields[2], "uniform W8A8", fields[1], 3, 7));
         }
         if (fields[3] != null && fields[4] != null) {
             System.out.print(BenchmarkSupport.nHotAgainstUniform("n-hot(4,2) vs uniform W4A4", fields[4], fields[3], 0, 1, 2, 3, 6));
+            System.out.print(BenchmarkSupport.shiftAddFloor("n-hot(4,2)", fields[4], "uniform W4A4", fields[3], 3, 7));
         }
     }
 
@@ -135,9 +138,10 @@ public final class NHotBenchmark {
             Files.writeString(work.resolve("cost-" + variant + ".json"), report.toJson());
             String shiftAdds = variant == 0 ? "—" : Long.toString(report.shiftAdds());
             String partialProducts = variant == 0 ? "—" : Long.toString(report.partialProducts());
+            String nonZeroWeightMacs = variant == 0 ? "—" : Long.toString(report.nonZeroWeightMacs());
             System.out.printf(Locale.ROOT, "%s: %.2f%%%n%s", name, 100 * accuracy, report.toTable());
-            return String.format(Locale.ROOT, "%.2f %d %d %s %d %.0f %s%n",
-                    100 * accuracy, report.modelBytes(), report.weightBytes(), shiftAdds, report.bitOperations(), seconds, partialProducts);
+            return String.format(Locale.ROOT, "%.2f %d %d %s %d %.0f %s %s%n", 100 * accuracy, report.modelBytes(), report.weightBytes(),
+                    shiftAdds, report.bitOperations(), seconds, partialProducts, nonZeroWeightMacs);
         }
     }
 }

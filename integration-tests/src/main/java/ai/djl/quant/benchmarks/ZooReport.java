@@ -86,8 +86,8 @@ public final class ZooReport {
     /** Cost totals of the shipped quantized variants, measured on the loaded models. */
     private static void costs() throws Exception {
         System.out.println();
-        System.out.println("| model | variant | score | weight bytes | shift-adds / image | partial products / image |");
-        System.out.println("|---|---|---|---|---|---|");
+        System.out.println("| model | variant | score | weight bytes | shift-adds / image | non-zero-weight MACs / image | partial products / image |");
+        System.out.println("|---|---|---|---|---|---|---|");
         Map<String, String[]> fields = new LinkedHashMap<>();
         for (ZooVariant v : ZooVariant.catalogue()) {
             Optional<ModelCard> card = ZooArtifacts.classpath().card(v);
@@ -100,10 +100,11 @@ public final class ZooReport {
             }
             ModelCard c = card.get();
             String score = v.isDetector() ? Double.toString(c.map()) : Double.toString(c.accuracy());
-            String[] f = {score, Long.toString(report.weightBytes()), Long.toString(report.shiftAdds()), Long.toString(report.partialProducts())};
+            String[] f = {score, Long.toString(report.weightBytes()), Long.toString(report.shiftAdds()), Long.toString(report.partialProducts()),
+                Long.toString(report.nonZeroWeightMacs())};
             fields.put(v.artifactId() + "/" + v.name(), f);
-            System.out.printf(Locale.ROOT, "| %s | %s | %s%s | %s | %s | %s |%n", v.artifactId(), v.name(), score,
-                    v.isDetector() ? " mAP" : " %", f[1], f[2], f[3]);
+            System.out.printf(Locale.ROOT, "| %s | %s | %s%s | %s | %s | %s | %s |%n", v.artifactId(), v.name(), score,
+                    v.isDetector() ? " mAP" : " %", f[1], f[2], f[4], f[3]);
         }
         for (ZooVariant v : ZooVariant.catalogue()) {
             String nhot = v.artifactId() + "/" + v.name();
@@ -111,6 +112,7 @@ public final class ZooReport {
             if (v.isTwoStage() && fields.containsKey(nhot) && fields.containsKey(uniform)) {
                 System.out.print(BenchmarkSupport.nHotAgainstUniform(nhot + " vs " + uniform, fields.get(nhot), fields.get(uniform), 0,
                         v.isDetector() ? 100 : 1, 1, 2, 3));
+                System.out.print(BenchmarkSupport.shiftAddFloor(nhot, fields.get(nhot), uniform, fields.get(uniform), 2, 4));
             }
         }
     }
