@@ -25,4 +25,20 @@ public class BenchmarkSupportTest {
         assertThrows(IllegalArgumentException.class, () -> BenchmarkSupport.rows(new String[] {"7"}, 0, 7));
         assertThrows(IllegalArgumentException.class, () -> BenchmarkSupport.rows(new String[] {"-1"}, 0, 7));
     }
+
+    @Test
+    public void theShiftAddFloorComparesNonZeroWeightMacsWithTheUniformShiftAdds() {
+        // fields: score, shift-adds, non-zero-weight MACs
+        String[] uniform = {"93.6", "200", "120"};
+        String[] nhot = {"93.7", "190", "80"};
+        String line = BenchmarkSupport.shiftAddFloor("n", nhot, "u", uniform, 1, 2);
+        // 80 / 200 = 40 %: no count of n's weights below -60 %; u's own 120 / 200 = 60 %, 200 / 120 = 1.67 digits
+        assertEquals(line, "  n: non-zero-weight MACs 80 = 40.0 % of u's shift-adds, so no shift-add count of these weights is below -60.0 % "
+                + "against it; u's own are 60.0 % of its shift-adds (1.67 non-zero digits per non-zero weight)" + System.lineSeparator());
+    }
+
+    @Test
+    public void aResultLineWithoutTheNonZeroFieldPrintsNoFloor() {
+        assertEquals(BenchmarkSupport.shiftAddFloor("n", new String[] {"93.7", "190"}, "u", new String[] {"93.6", "200", "120"}, 1, 2), "");
+    }
 }
