@@ -24,8 +24,9 @@ import java.util.Optional;
  * The zoo at a glance: prints the table of every built artifact's card (from the zoo jar) and draws
  * accuracy against model bytes and against shift-adds per image, plus the training curves recorded
  * by the zoo build, as PNG files. Then loads every quantized artifact through its Criteria and prints
- * its cost report's totals (weight bytes, NAF shift-adds, multiplier partial products) with each
- * n-hot variant against the uniform variant of the same bit width.
+ * its cost report's totals (weight bytes, NAF shift-adds, non-zero-weight MACs, multiplier partial
+ * products) with each n-hot variant against the uniform variant of the same bit width, and how far
+ * below that variant's shift-adds any shift-add count of the n-hot weights could go.
  *
  * <p>Arguments: {@code [chartDir=docs/images] [workDir=runs/zoo]}.
  */
